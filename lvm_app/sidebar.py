@@ -1,0 +1,100 @@
+"""The sidebar every page shares: dataset, model (shipped, yours, or uploaded), selected point."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lvm_core import DATASETS, CheckpointError
+from lvm_core.checkpoints import Checkpoint
+from lvm_core.data import is_available
+
+from . import cache
+
+DEFAULT_DATASET = "mnist"
+OFFLINE_DATASET = "digits"
+DEFAULT_MODEL_NAME = "mnist-vae-conv-32"
+
+
+@dataclass
+class Selection:
+    ckpt: Checkpoint
+    dataset: str
+    split: str
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _available(name: str) -> bool:
+    return is_available(name)
+
+
+def _default_dataset(options: list[str]) -> str:
+    if DEFAULT_DATASET in options and _available(DEFAULT_DATASET):
+        return DEFAULT_DATASET
+    return OFFLINE_DATASET if OFFLINE_DATASET in options else options[0]
+
+
+def render_sidebar() -> Selection | None:
+    """Draw the shared sidebar and return what is selected (None when no model can be shown)."""
+    entries = cache.models()
+    datasets = [d for d in DATASETS if any(e.dataset == d for e in entries)] or [OFFLINE_DATASET]
+    with st.sidebar:
+        if "dataset" not in st.session_state:
+            st.session_state.dataset = _default_dataset(datasets)
+            if st.session_state.dataset != DEFAULT_DATASET:
+                st.info("MNIST is not available offline: showing the bundled 8×8 digits models.")
+        dataset = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda d: DATASETS[d].title)
+        if not _available(dataset):
+            st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
+                     f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
+            return None
+        choices = [e for e in entries if e.dataset == dataset]
+        upload = st.file_uploader("…or upload a checkpoint (.safetensors)", type=None, key="upload")
+        ckpt = _uploaded(upload, dataset) if upload is not None else None
+        if ckpt is None:
+            if not choices:
+                st.warning("No model for this dataset yet: train one on the Train page.")
+                return None
+            paths = [str(e.path) for e in choices]
+            default = next((i for i, e in enumerate(choices) if e.name == DEFAULT_MODEL_NAME), 0)
+            if st.session_state.get("model_path") not in paths:
+                st.session_state.model_path = paths[default]
+            path = st.selectbox("Model", paths, key="model_path",
+                                format_func=lambda p: choices[paths.index(p)].label)
+            try:
+                from pathlib import Path
+
+                ckpt = cache.checkpoint_from_path(path, Path(path).stat().st_mtime_ns)
+            except (CheckpointError, OSError) as exc:
+                st.error(str(exc))
+                return None
+        split = st.radio("Split", ["test", "train"], horizontal=True, key="split")
+        idx = st.session_state.get("selected_index")
+        st.caption(f"Selected point: {idx if idx is not None else 'none'} · {ckpt.title}")
+    return Selection(ckpt=ckpt, dataset=dataset, split=split)
+
+
+def _uploaded(upload, dataset: str) -> Checkpoint | None:
+    data = upload.getvalue()
+    try:
+        ckpt = cache.checkpoint_from_bytes(hashlib.sha256(data).hexdigest(), data, upload.name)
+    except CheckpointError as exc:
+        st.error(str(exc))
+        return None
+    if ckpt.dataset != dataset or tuple(ckpt.config.image_shape) != DATASETS[dataset].image_shape:
+        _, h, w = ckpt.config.image_shape
+        exp = DATASETS[dataset].image_shape
+        st.error(f"{upload.name} is a model of {h}x{w} {ckpt.dataset} images; "
+                 f"{dataset} has {exp[1]}x{exp[2]} images. Pick its dataset, or another file.")
+        return None
+    return ckpt
+
+
+def current() -> Selection:
+    """The selection made in the sidebar this run; stops the page with a message when there is none."""
+    sel = st.session_state.get("selection")
+    if sel is None:
+        st.info("Choose a dataset and a model in the sidebar.")
+        st.stop()
+    return sel

@@ -1,0 +1,70 @@
+"""Where models live: the shipped checkpoints/ folder and a user models folder (configurable)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checkpoints import SUFFIX, read_description
+from .errors import CheckpointError
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def user_models_dir() -> Path:
+    """$LVM_MODELS_DIR, else ./user_models: models trained in the app, kept out of checkpoints/."""
+    return Path(os.environ.get("LVM_MODELS_DIR") or "user_models")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: Path
+    name: str
+    dataset: str
+    kind: str
+    arch: str
+    latent_dim: int
+    image_shape: tuple[int, int, int]
+    denoising: bool
+    excluded: tuple[int, ...]       # classes held out of training
+    shipped: bool
+
+    @property
+    def label(self) -> str:
+        extra = " denoising" if self.denoising else ""
+        held = f" without {','.join(map(str, self.excluded))}" if self.excluded else ""
+        where = "" if self.shipped else " (yours)"
+        return f"{self.kind.upper()}{extra} {self.arch} z={self.latent_dim}{held}{where}"
+
+
+def list_models(dirs=None) -> list[ModelEntry]:
+    """Every readable checkpoint in the shipped and user folders, shipped first; unreadable files are skipped."""
+    dirs = dirs if dirs is not None else [SHIPPED_DIR, user_models_dir()]
+    entries = []
+    for d in dirs:
+        d = Path(d)
+        shipped = d.resolve() == SHIPPED_DIR
+        for path in sorted(d.glob(f"*{SUFFIX}")) if d.is_dir() else []:
+            try:
+                meta = read_description(path)
+                mc = meta["model_config"]
+                tc = meta.get("train_config") or {}
+                entries.append(ModelEntry(
+                    path=path, name=meta.get("name") or path.stem, dataset=meta["dataset"], kind=mc["kind"],
+                    arch=mc["arch"], latent_dim=int(mc["latent_dim"]), image_shape=tuple(mc["image_shape"]),
+                    denoising=float(tc.get("input_noise", 0)) > 0, excluded=tuple(tc.get("exclude_classes", ())),
+                    shipped=shipped))
+            except (CheckpointError, KeyError, TypeError, ValueError):
+                continue
+    return entries
+
+
+def find_model(dataset: str, kind: str, arch: str | None = None, latent_dim: int | None = None,
+               denoising: bool = False, excluded: tuple[int, ...] = (), entries=None) -> ModelEntry | None:
+    """The first model matching a description (shipped models come first)."""
+    for e in entries if entries is not None else list_models():
+        if (e.dataset == dataset and e.kind == kind and (arch is None or e.arch == arch)
+                and (latent_dim is None or e.latent_dim == latent_dim)
+                and e.denoising == denoising and tuple(e.excluded) == tuple(excluded)):
+            return e
+    return None

@@ -1,0 +1,194 @@
+"""One file per model, safe to load: a safetensors file whose header metadata holds the config,
+training settings, dataset, class names, metrics, history and library versions as JSON.
+
+Loading parses JSON and raw tensors only; nothing in the file can run code. Any
+other file (a PyTorch pickle, a truncated download, weights of another shape) raises
+CheckpointError naming the file and the problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .config import ModelConfig, TrainConfig
+from .errors import CheckpointError
+from .models import build_model
+
+FORMAT = "lvm-explorer/1"
+SUFFIX = ".safetensors"
+
+
+@dataclass
+class Checkpoint:
+    model: nn.Module                    # in eval mode, on the CPU
+    config: ModelConfig
+    dataset: str
+    class_names: tuple[str, ...]
+    train_config: TrainConfig | None = None
+    metrics: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    versions: dict = field(default_factory=dict)
+    name: str = ""
+    created: str = ""
+    digest: str = ""                    # sha256 of the file's bytes: a cache key for its content
+    path: Path | None = None
+
+    @property
+    def title(self) -> str:
+        c = self.config
+        noisy = " denoising" if self.train_config and self.train_config.input_noise > 0 else ""
+        return f"{c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {self.dataset}"
+
+
+def _versions() -> dict:
+    from . import __version__
+
+    return {"lvm_core": __version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+def checkpoint_bytes(model: nn.Module, *, dataset: str, class_names, train_config: TrainConfig | None = None,
+                     metrics: dict | None = None, history: list | None = None, name: str = "") -> bytes:
+    """Serialise a model and everything needed to rebuild and describe it."""
+    from safetensors.torch import save
+
+    meta = {
+        "format": FORMAT,
+        "name": name,
+        "model_config": model.config.to_dict(),
+        "train_config": train_config.to_dict() if train_config else None,
+        "dataset": dataset,
+        "class_names": list(class_names),
+        "metrics": metrics or {},
+        "history": history or [],
+        "versions": _versions(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    return save(tensors, metadata={"lvm_explorer": json.dumps(meta)})
+
+
+def save_checkpoint(path, model: nn.Module, **kwargs) -> Path:
+    """Write atomically (temp file + rename): a crash mid-save leaves any previous file intact."""
+    path = Path(path)
+    data = checkpoint_bytes(model, **kwargs)
+    atomic_write_bytes(path, data)
+    return path
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(source, name: str | None = None) -> Checkpoint:
+    """Load from a path or from raw bytes (an upload). `name` labels bytes in error messages."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, label, path = bytes(source), name or "uploaded file", None
+    else:
+        path = Path(source)
+        label = name or str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CheckpointError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+    meta = _read_metadata(data, label)
+    try:
+        config = ModelConfig.from_dict(meta["model_config"])
+        train_config = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else None
+        dataset = str(meta["dataset"])
+        class_names = tuple(str(c) for c in meta["class_names"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{label}: the checkpoint's description is invalid ({exc})") from None
+
+    from safetensors.torch import load
+
+    try:
+        state = load(data)
+    except Exception as exc:  # safetensors raises its own error type for damaged payloads
+        raise CheckpointError(f"{label}: the weights are damaged ({exc})") from None
+    model = build_model(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first[:3])
+        raise CheckpointError(f"{label}: the weights do not match the saved model config ({detail})") from None
+    model.eval()
+    return Checkpoint(
+        model=model, config=config, dataset=dataset, class_names=class_names, train_config=train_config,
+        metrics=dict(meta.get("metrics") or {}), history=list(meta.get("history") or []),
+        versions=dict(meta.get("versions") or {}), name=str(meta.get("name") or (path.stem if path else "")),
+        created=str(meta.get("created", "")), digest=hashlib.sha256(data).hexdigest(), path=path,
+    )
+
+
+def _read_metadata(data: bytes, label: str) -> dict:
+    """Parse the safetensors header: 8-byte little-endian length, then a JSON object."""
+    if data[:2] == b"PK" or data[:1] == b"\x80":
+        raise CheckpointError(
+            f"{label}: this is a PyTorch pickle (torch.save) file, not an LVM Explorer checkpoint; "
+            "pickles can run code when loaded, so they are never opened")
+    if len(data) < 8:
+        raise CheckpointError(f"{label}: the file is empty or truncated ({len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise CheckpointError(f"{label}: the file is truncated or not a checkpoint "
+                              f"(header says {n} bytes, file has {len(data)})")
+    try:
+        header = json.loads(data[8:8 + n])
+        meta = json.loads(header["__metadata__"]["lvm_explorer"])
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise CheckpointError(f"{label}: not an LVM Explorer checkpoint "
+                              "(no LVM Explorer description in the file)") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{label}: unsupported checkpoint format {meta.get('format') if isinstance(meta, dict) else meta!r}; "
+                              f"this version reads {FORMAT}")
+    return meta
+
+
+def read_description(path) -> dict:
+    """The JSON description of a checkpoint file, reading only its header (no weights)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
+            data = head + (f.read(n) if 0 < n < 100_000_000 else b"")
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    return _read_metadata(data, str(path))
+
+
+def check_image_shape(ckpt: Checkpoint, image_shape: tuple[int, ...], dataset: str = "the dataset") -> None:
+    """Raise CheckpointError when a model cannot take a dataset's images."""
+    if tuple(ckpt.config.image_shape) != tuple(image_shape):
+        _, h, w = ckpt.config.image_shape
+        raise CheckpointError(f"{ckpt.name or 'this checkpoint'} expects {h}x{w} images, "
+                              f"but {dataset} has {image_shape[-2]}x{image_shape[-1]}")
+
+
+def update_metrics(path, metrics: dict) -> Path:
+    """Rewrite a checkpoint with new metrics, atomically, keeping everything else."""
+    ckpt = load_checkpoint(path)
+    return save_checkpoint(path, ckpt.model, dataset=ckpt.dataset, class_names=ckpt.class_names,
+                           train_config=ckpt.train_config, metrics={**ckpt.metrics, **metrics},
+                           history=ckpt.history, name=ckpt.name)

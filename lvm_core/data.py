@@ -1,0 +1,124 @@
+"""Datasets as in-memory tensors: images (N, C, H, W) float32 in [0, 1] and labels (N,).
+
+Training indexes these tensors directly; there is no per-image PIL transform anywhere.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import DatasetUnavailable
+
+DIGIT_NAMES = tuple(str(i) for i in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+KMNIST_NAMES = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    name: str
+    split: str                      # "train" or "test"
+    images: torch.Tensor            # (N, C, H, W) float32 in [0, 1]
+    labels: torch.Tensor            # (N,) int64
+    class_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+    def without_classes(self, classes) -> "ImageDataset":
+        """The same split with some classes removed (models that never saw them, for anomalies)."""
+        keep = ~torch.isin(self.labels, torch.as_tensor(list(classes), dtype=torch.long))
+        return ImageDataset(self.name, self.split, self.images[keep], self.labels[keep], self.class_names)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    title: str
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int, int]
+    offline: bool                   # ships with a package: never needs a download
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo("MNIST handwritten digits", DIGIT_NAMES, (1, 28, 28), False),
+    "fashion-mnist": DatasetInfo("Fashion-MNIST clothing", FASHION_NAMES, (1, 28, 28), False),
+    "kmnist": DatasetInfo("Kuzushiji-MNIST (cursive Japanese)", KMNIST_NAMES, (1, 28, 28), False),
+    "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True),
+}
+
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_SPLIT_SEED = 0
+
+
+def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """--data-dir, else $LVM_DATA_DIR, else ./data."""
+    return Path(data_dir or os.environ.get("LVM_DATA_DIR") or "data")
+
+
+def load_dataset(name: str, split: str = "train", data_dir=None, download: bool = True) -> ImageDataset:
+    """Load a dataset split into memory. Raises DatasetUnavailable with advice when it can't."""
+    if name not in DATASETS:
+        raise DatasetUnavailable(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    if split not in ("train", "test"):
+        raise DatasetUnavailable(f"unknown split {split!r}; choose train or test")
+    root = default_data_dir(data_dir).resolve()
+    images, labels = _load_arrays(name, split, str(root), download)
+    return ImageDataset(name, split, images, labels, DATASETS[name].class_names)
+
+
+def is_available(name: str, data_dir=None) -> bool:
+    """True when the dataset can be loaded without a download."""
+    try:
+        load_dataset(name, "test", data_dir, download=False)
+        return True
+    except DatasetUnavailable:
+        return False
+
+
+@functools.lru_cache(maxsize=8)
+def _load_arrays(name: str, split: str, root: str, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    if name == "digits":
+        return _load_digits(split)
+    from torchvision import datasets
+
+    cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "kmnist": datasets.KMNIST}[name]
+    try:
+        ds = cls(root, train=(split == "train"), download=False)
+    except RuntimeError:
+        if not download:
+            raise DatasetUnavailable(_missing_message(name, root)) from None
+        try:
+            ds = cls(root, train=(split == "train"), download=True)
+        except Exception as exc:  # network errors come in many types (URLError, OSError, ...)
+            raise DatasetUnavailable(_missing_message(name, root, exc)) from None
+    images = ds.data.unsqueeze(1).float().div_(255.0)
+    return images, ds.targets.long()
+
+
+def _missing_message(name: str, root: str, exc: Exception | None = None) -> str:
+    why = f" and could not be downloaded ({type(exc).__name__})" if exc else ""
+    return (f"{name} is not in {root}{why}: connect to the internet once to download it, "
+            f"or point --data-dir / LVM_DATA_DIR at a folder that holds it, "
+            f"or use the offline dataset 'digits'.")
+
+
+def _load_digits(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    images = (bunch.images / 16.0).astype(np.float32)[:, None]  # pixel values are 0..16
+    idx_train, idx_test = train_test_split(np.arange(len(images)), test_size=DIGITS_TEST_FRACTION,
+                                           random_state=DIGITS_SPLIT_SEED, stratify=bunch.target)
+    idx = np.sort(idx_train if split == "train" else idx_test)
+    return torch.from_numpy(images[idx]), torch.from_numpy(bunch.target[idx]).long()

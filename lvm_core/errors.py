@@ -1,0 +1,21 @@
+"""Exceptions with messages written for the person at the keyboard (shown as-is by the CLI and app)."""
+
+
+class LvmError(Exception):
+    """Base class: anything the user can fix (a file, a setting, a missing dataset)."""
+
+
+class CheckpointError(LvmError):
+    """A file that cannot be loaded as an LVM Explorer checkpoint (corrupt, truncated, foreign...)."""
+
+
+class DatasetUnavailable(LvmError):
+    """A dataset that is neither on disk nor downloadable right now."""
+
+
+class TrainingDiverged(LvmError):
+    """The loss became NaN or infinite; nothing from the run was saved."""
+
+
+class ImageError(LvmError):
+    """An uploaded file that cannot be turned into a dataset image."""

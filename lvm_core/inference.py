@@ -1,0 +1,87 @@
+"""Batched, gradient-free passes of a trained model over many images."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+BATCH = 2048
+
+
+@torch.no_grad()
+def encode(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> np.ndarray:
+    """images (N, C, H, W) -> deterministic codes (N, latent_dim) float32 (posterior mean for a VAE)."""
+    model.eval()
+    out = [model.embed(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
+    return torch.cat(out).numpy() if out else np.zeros((0, model.config.latent_dim), np.float32)
+
+
+@torch.no_grad()
+def encode_posterior(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> tuple[np.ndarray, np.ndarray]:
+    """VAE only: (mu, logvar), each (N, latent_dim)."""
+    model.eval()
+    mus, logvars = [], []
+    for i in range(0, images.shape[0], batch_size):
+        mu, logvar = model.encode(images[i:i + batch_size])
+        mus.append(mu)
+        logvars.append(logvar)
+    return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
+
+
+@torch.no_grad()
+def decode(model: nn.Module, codes, batch_size: int = BATCH) -> np.ndarray:
+    """codes (N, latent_dim) -> images (N, H, W) float32 in [0, 1] (single-channel datasets)."""
+    model.eval()
+    z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
+    if z.ndim == 1:
+        z = z[None]
+    out = [model.decode(z[i:i + batch_size]) for i in range(0, z.shape[0], batch_size)]
+    return torch.cat(out)[:, 0].numpy()
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> np.ndarray:
+    """images (N, C, H, W) -> reconstructions from the deterministic code, (N, H, W) in [0, 1]."""
+    model.eval()
+    out = [model(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
+    return torch.cat(out)[:, 0].numpy()
+
+
+def reconstruction_error(images: torch.Tensor, recon: np.ndarray) -> np.ndarray:
+    """Per-image mean squared error between images (N, 1, H, W) and recon (N, H, W): (N,)."""
+    x = images[:, 0].numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    return ((x - recon) ** 2).reshape(len(x), -1).mean(axis=1)
+
+
+@torch.no_grad()
+def sample_posterior(model: nn.Module, image: torch.Tensor, n: int, seed: int = 0) -> np.ndarray:
+    """VAE: n decodes of z ~ q(z|x) for one image (1, C, H, W) -> (n, H, W)."""
+    model.eval()
+    mu, logvar = model.encode(image)
+    gen = torch.Generator().manual_seed(seed)
+    z = model.reparameterize(mu.expand(n, -1), logvar.expand(n, -1), gen)
+    return model.decode(z)[:, 0].numpy()
+
+
+@dataclass(frozen=True)
+class EncodedSplit:
+    """Everything the pages show per image of a split, computed once per (model, split)."""
+    codes: np.ndarray               # (N, latent_dim) float32: posterior means for a VAE
+    recon: np.ndarray               # (N, H, W) float32 in [0, 1]
+    errors: np.ndarray              # (N,) per-image MSE
+    labels: np.ndarray              # (N,) int
+    logvar: np.ndarray | None = None  # (N, latent_dim), VAE only
+
+
+def encode_split(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> EncodedSplit:
+    """One pass over a split: codes, reconstructions and their errors."""
+    logvar = None
+    if hasattr(model, "reparameterize"):
+        codes, logvar = encode_posterior(model, images)
+    else:
+        codes = encode(model, images)
+    recon = decode(model, codes)
+    return EncodedSplit(codes=codes, recon=recon, errors=reconstruction_error(images, recon),
+                        labels=labels.numpy().astype(int), logvar=logvar)

@@ -1,0 +1,16 @@
+"""LVM Explorer: a router over pages/ with one sidebar shared by every page."""
+import streamlit as st
+
+from lvm_app.sidebar import render_sidebar
+
+st.set_page_config(page_title="LVM Explorer", page_icon="🧭", layout="wide")
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", default=True),
+    ],
+}
+
+page = st.navigation(PAGES)
+st.session_state.selection = render_sidebar()
+page.run()
