@@ -1,0 +1,159 @@
+"""Real-browser testing support: a Streamlit server in a subprocess and Debian's chromium via Playwright.
+
+Fixtures in conftest.py wrap this (use those in tests):
+    app_url       (session) "http://127.0.0.1:PORT" of `streamlit run streamlit_app.py`, headless,
+                  LVM_DATA_DIR set, LVM_MODELS_DIR = a fresh temp folder (fixture `app_models_dir`).
+    browser_page  (function) a fresh Playwright page (own context) in one shared chromium.
+
+Helpers for driving the app:
+    open_page(page, app_url, "latent_space")   open a page by its url path and wait for the script to finish
+    wait_idle(page)                            wait until the script has finished its current run
+    plotly_point_pixel(page, x, y)             page pixel of data point (x, y) in a plotly chart
+    click_plotly_point(page, x, y)             hover + click there (selects it in Streamlit >= 1.35)
+    box_select(page, (x0, y0), (x1, y1))       drag a box in data coordinates (chart's dragmode must be select)
+
+Tests using these get `@pytest.mark.browser` and `requires_chromium`; they skip only when
+/usr/bin/chromium is missing (CI installs it).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LVM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+SERVER_START_TIMEOUT_S = 60
+SCRIPT_TIMEOUT_MS = 60_000
+
+requires_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                       reason=f"no chromium at {CHROMIUM} (apt-get install chromium; CI installs it)")
+
+
+def free_port() -> int:
+    """A localhost TCP port nobody is listening on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run <script>` on a free localhost port, stopped by stop() (or as a context manager)."""
+
+    def __init__(self, script: str = "streamlit_app.py", env: dict | None = None, port: int | None = None,
+                 log_path: Path | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / script),
+               "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--global.developmentMode", "false"]
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.proc.returncode}; log: {self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"streamlit did not answer on {self.url} within {SERVER_START_TIMEOUT_S} s")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path and self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
+
+    def __enter__(self) -> "AppServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def launch_chromium(playwright, headless: bool = True):
+    """Debian's chromium (Playwright's own download is not available offline)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=headless, args=CHROMIUM_ARGS)
+
+
+def wait_idle(page, timeout_ms: int = SCRIPT_TIMEOUT_MS, settle_ms: int = 150) -> None:
+    """Wait until the Streamlit script is not running. A short settle first, because a rerun
+    triggered by the last action may not have started yet when this is called."""
+    page.wait_for_timeout(settle_ms)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def open_page(page, app_url: str, url_path: str = "", timeout_ms: int = SCRIPT_TIMEOUT_MS) -> None:
+    """Open one app page (url_path: the page's url path, "" for the default page) and wait for its first run."""
+    page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+
+
+_PIXEL_JS = """([x, y, index]) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[index];
+  if (!gd || !gd._fullLayout) return null;
+  const L = gd._fullLayout, box = gd.getBoundingClientRect();
+  return [box.left + L._size.l + L.xaxis.l2p(x), box.top + L._size.t + L.yaxis.l2p(y)];
+}"""
+
+
+def plotly_point_pixel(page, x: float, y: float, plot_index: int = 0) -> tuple[float, float]:
+    """Page pixel (px, py) of data coordinates (x, y) in the plot_index-th plotly chart (2-D cartesian)."""
+    page.wait_for_function("i => { const g = document.querySelectorAll('.js-plotly-plot')[i];"
+                           " return g && g._fullLayout && g._fullLayout.xaxis; }", arg=plot_index)
+    xy = page.evaluate(_PIXEL_JS, [x, y, plot_index])
+    if xy is None:
+        raise AssertionError(f"no plotly chart #{plot_index} on the page")
+    return xy[0], xy[1]
+
+
+def click_plotly_point(page, x: float, y: float, plot_index: int = 0) -> None:
+    """Hover, then press and release at a data point: how a person selects one point."""
+    px, py = plotly_point_pixel(page, x, y, plot_index)
+    page.mouse.move(px - 3, py - 3)
+    page.mouse.move(px, py)
+    page.wait_for_timeout(50)  # plotly picks the hovered point on mousemove; give it a frame
+    page.mouse.down()
+    page.mouse.up()
+
+
+def box_select(page, corner0: tuple[float, float], corner1: tuple[float, float], plot_index: int = 0,
+               steps: int = 8) -> None:
+    """Drag a selection box between two data-coordinate corners (the chart's dragmode must be "select")."""
+    x0, y0 = plotly_point_pixel(page, *corner0, plot_index)
+    x1, y1 = plotly_point_pixel(page, *corner1, plot_index)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=steps)
+    page.mouse.up()

@@ -1,0 +1,74 @@
+"""Shared fixtures. Tests never download: datasets come from $LVM_DATA_DIR (CI: ../shared/data)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+torch.set_num_threads(1)
+
+
+def has_dataset(name: str) -> bool:
+    from lvm_core.data import is_available
+
+    return is_available(name)
+
+
+requires_mnist = pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """The offline 8x8 digits: (train, test) ImageDatasets."""
+    from lvm_core import load_dataset
+
+    return load_dataset("digits", "train"), load_dataset("digits", "test")
+
+
+# --- Real-browser fixtures (tests/browser_support.py has the helpers; mark tests @pytest.mark.browser) ---
+
+@pytest.fixture(scope="session")
+def app_models_dir(tmp_path_factory) -> Path:
+    """LVM_MODELS_DIR of the app server: empty at start, so only shipped models (and what a test puts here) show."""
+    return tmp_path_factory.mktemp("app_user_models")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_models_dir, tmp_path_factory):
+    """URL of one `streamlit run streamlit_app.py` for the whole session (headless, free localhost port)."""
+    from browser_support import AppServer
+
+    log = tmp_path_factory.mktemp("app_server") / "streamlit.log"
+    server = AppServer(env={"LVM_DATA_DIR": os.environ["LVM_DATA_DIR"], "LVM_MODELS_DIR": str(app_models_dir)},
+                       log_path=log)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Debian chromium for the session; skips when /usr/bin/chromium is missing."""
+    from browser_support import CHROMIUM, launch_chromium
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium; CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A fresh page in its own browser context (own cookies, so its own Streamlit session), 1400x1000."""
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
