@@ -1,0 +1,122 @@
+import io
+import json
+import os
+import struct
+from pathlib import Path
+
+import pytest
+import torch
+
+from lvm_core import CheckpointError, ModelConfig, TrainConfig, build_model, load_checkpoint, save_checkpoint
+from lvm_core.checkpoints import read_description
+from lvm_core.models import ARCHS, MODEL_KINDS
+
+
+def small(kind="vae", arch="mlp"):
+    hidden = (32,) if arch == "mlp" else (4, 8)
+    torch.manual_seed(0)
+    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=(1, 8, 8), latent_dim=3, hidden=hidden))
+
+
+def save(path, model, **kw):
+    return save_checkpoint(path, model, dataset="digits", class_names=[str(i) for i in range(10)], **kw)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("arch", ARCHS)
+def test_round_trip_gives_identical_outputs(tmp_path, kind, arch):
+    model = small(kind, arch).eval()
+    history = [{"epoch": 1, "loss": 1.5}]
+    save(tmp_path / "m.safetensors", model, train_config=TrainConfig(epochs=3), metrics={"mse": 0.1},
+         history=history, name="mine")
+    ck = load_checkpoint(tmp_path / "m.safetensors")
+    x = torch.rand(4, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(model(x), ck.model(x))
+        assert torch.equal(model.embed(x), ck.model.embed(x))
+    assert ck.config == model.config
+    assert ck.train_config == TrainConfig(epochs=3)
+    assert (ck.metrics, ck.history, ck.name, ck.dataset) == ({"mse": 0.1}, history, "mine", "digits")
+    assert ck.class_names == tuple(str(i) for i in range(10))
+    assert {"torch", "lvm_core", "python"} <= set(ck.versions)
+    assert len(ck.digest) == 64 and not ck.model.training
+    # bytes (an upload) load the same as the path
+    assert load_checkpoint((tmp_path / "m.safetensors").read_bytes()).digest == ck.digest
+    assert read_description(tmp_path / "m.safetensors")["name"] == "mine"
+
+
+def test_truncated_file(tmp_path):
+    p = save(tmp_path / "m.safetensors", small())
+    data = p.read_bytes()
+    for cut in (0, 5, 100, len(data) - 10):
+        (tmp_path / "t.safetensors").write_bytes(data[:cut])
+        with pytest.raises(CheckpointError, match="t.safetensors"):
+            load_checkpoint(tmp_path / "t.safetensors")
+
+
+def test_corrupt_and_foreign_files(tmp_path):
+    cases = {
+        "random.bin": os.urandom(4096),
+        "text.safetensors": b"hello, I am not a checkpoint",
+        "json.safetensors": struct.pack("<Q", 2) + b"{}",
+    }
+    # a plain safetensors file without our description (someone else's weights)
+    from safetensors.torch import save as st_save
+
+    cases["foreign.safetensors"] = st_save({"w": torch.zeros(3)})
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(CheckpointError, match=name):
+            load_checkpoint(tmp_path / name)
+
+
+def test_pickle_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    for name, writer in {"evil.pt": lambda f: torch.save({"x": Evil()}, f),
+                         "evil.pkl": lambda f: __import__("pickle").dump(Evil(), f)}.items():
+        with open(tmp_path / name, "wb") as f:
+            writer(f)
+        assert not marker.exists()
+        with pytest.raises(CheckpointError, match="pickle"):
+            load_checkpoint(tmp_path / name)
+        assert not marker.exists(), "loading must never execute code from the file"
+
+
+def test_shape_mismatch(tmp_path):
+    p = save(tmp_path / "m.safetensors", small())
+    data = p.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    meta = json.loads(header["__metadata__"]["lvm_explorer"])
+    meta["model_config"]["latent_dim"] = 5  # weights were saved for 3
+    header["__metadata__"]["lvm_explorer"] = json.dumps(meta)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    (tmp_path / "bad.safetensors").write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + n:])
+    with pytest.raises(CheckpointError, match="bad.safetensors.*do not match"):
+        load_checkpoint(tmp_path / "bad.safetensors")
+
+
+def test_crash_mid_save_keeps_previous_file(tmp_path, monkeypatch):
+    p = save(tmp_path / "m.safetensors", small(), name="good")
+    before = p.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        save(p, small("ae"), name="newer")
+    assert p.read_bytes() == before
+    assert load_checkpoint(p).name == "good"
+    assert [f.name for f in tmp_path.iterdir()] == ["m.safetensors"], "no temp file left behind"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="nope.safetensors.*cannot read"):
+        load_checkpoint(tmp_path / "nope.safetensors")

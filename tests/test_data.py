@@ -1,0 +1,43 @@
+import pytest
+import torch
+
+from conftest import requires_mnist
+from lvm_core import DATASETS, DatasetUnavailable, load_dataset
+
+
+def test_digits_split_is_fixed_and_disjoint(digits):
+    train, test = digits
+    assert train.images.shape[1:] == (1, 8, 8) and test.images.shape[1:] == (1, 8, 8)
+    assert len(train) + len(test) == 1797 and len(test) == 360
+    assert 0 <= train.images.min() and train.images.max() <= 1 and train.images.dtype == torch.float32
+    assert set(test.labels.tolist()) == set(range(10))
+    again = load_dataset("digits", "test")
+    assert torch.equal(again.images, test.images)
+    flat = lambda d: {tuple(r) for r in d.images.flatten(1).tolist()}  # noqa: E731
+    assert len(flat(train) & flat(test)) < 5  # a few digits are pixel-identical duplicates in the data itself
+
+
+@requires_mnist
+def test_mnist_from_torchvision_layout():
+    test = load_dataset("mnist", "test")
+    assert test.images.shape == (10000, 1, 28, 28) and test.labels.shape == (10000,)
+    assert test.class_names == DATASETS["mnist"].class_names
+    assert abs(test.images.mean().item() - 0.1325) < 0.002
+
+
+def test_missing_dataset_offline_is_one_clear_sentence(tmp_path):
+    with pytest.raises(DatasetUnavailable) as info:
+        load_dataset("kmnist", "test", data_dir=tmp_path, download=False)
+    msg = str(info.value)
+    assert "kmnist" in msg and "digits" in msg and "LVM_DATA_DIR" in msg and "\n" not in msg
+
+
+def test_without_classes(digits):
+    train, _ = digits
+    kept = train.without_classes([7])
+    assert 7 not in kept.labels.tolist() and len(kept) == (train.labels != 7).sum().item()
+
+
+def test_unknown_dataset():
+    with pytest.raises(DatasetUnavailable, match="unknown dataset"):
+        load_dataset("cifar", "test")

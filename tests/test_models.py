@@ -1,0 +1,76 @@
+import pytest
+import torch
+
+from lvm_core import ModelConfig, build_model
+from lvm_core.models import ARCHS, MODEL_KINDS, is_variational
+
+SHAPES = [(1, 28, 28), (1, 8, 8)]
+CASES = [(k, a, s) for k in MODEL_KINDS for a in ARCHS for s in SHAPES]
+
+
+def make(kind, arch, shape, latent=4):
+    hidden = (64,) if arch == "mlp" else (8, 16)
+    torch.manual_seed(0)
+    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=shape, latent_dim=latent, hidden=hidden))
+
+
+@pytest.mark.parametrize("kind,arch,shape", CASES)
+def test_shapes(kind, arch, shape):
+    model = make(kind, arch, shape)
+    x = torch.rand(5, *shape)
+    z = model.embed(x)
+    assert z.shape == (5, 4)
+    out = model.decode(z)
+    assert out.shape == (5, *shape)
+    assert out.min() >= 0 and out.max() <= 1
+    if is_variational(model):
+        mu, logvar = model.encode(x)
+        assert mu.shape == logvar.shape == (5, 4)
+        assert torch.equal(mu, z)
+        assert model.reparameterize(mu, logvar).shape == (5, 4)
+    else:
+        assert torch.equal(model.encode(x), z)
+
+
+@pytest.mark.parametrize("kind,arch,shape", CASES)
+def test_loss_falls_on_a_tiny_batch(kind, arch, shape, digits):
+    model = make(kind, arch, shape)
+    x = torch.nn.functional.interpolate(digits[0].images[:16], size=shape[1:], mode="bilinear")
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    torch.manual_seed(1)
+    losses = []
+    for _ in range(60):
+        parts = model.loss(x, x)
+        opt.zero_grad()
+        parts["loss"].backward()
+        opt.step()
+        losses.append(parts["loss"].item())
+    assert losses[-1] < 0.75 * losses[0]
+    if is_variational(model):
+        assert set(parts) == {"loss", "recon", "kl"}
+        assert parts["kl"].item() >= 0
+        assert parts["loss"].item() == pytest.approx(parts["recon"].item() + parts["kl"].item(), rel=1e-5)
+
+
+def test_tutorial_shape_is_784_128_32():
+    model = build_model(ModelConfig(kind="ae", arch="mlp"))
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(784, 128), (128, 32), (32, 128), (128, 784)]
+
+
+def test_vae_beta_weights_the_kl():
+    torch.manual_seed(0)
+    base = make("vae", "mlp", (1, 8, 8))
+    heavy = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=4, hidden=(64,), beta=4.0))
+    heavy.load_state_dict(base.state_dict())
+    x = torch.rand(8, 1, 8, 8)
+    g = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    a, b = base.loss(x, x, g()), heavy.loss(x, x, g())
+    assert b["loss"].item() == pytest.approx(a["recon"].item() + 4 * a["kl"].item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("bad", [dict(kind="gan"), dict(arch="rnn"), dict(latent_dim=0),
+                                 dict(arch="conv", image_shape=(1, 28, 28), hidden=(8, 16, 32))])
+def test_bad_configs_are_refused(bad):
+    with pytest.raises(ValueError):
+        ModelConfig(**bad)
