@@ -22,9 +22,19 @@ lane2() {
   $T --model vae --arch mlp  --dataset digits --latent-dim 8 --hidden 64 --epochs 200 --batch-size 64 --out checkpoints/digits-vae-mlp-8.safetensors
 }
 
+# The LeNets that score sample quality (Fréchet distance, confidence) on the Compare page and in
+# benchmarks/sample_quality.py: one per dataset, in checkpoints/classifiers/. Needs only the datasets.
+classifiers() {
+  local C="$PY -m lvm_core train-classifier --threads 1 --seed 0"
+  $C --dataset mnist         --epochs 4
+  $C --dataset fashion-mnist --epochs 4
+  $C --dataset digits        --epochs 40 --batch-size 32
+}
+
 case "${1:-all}" in
   1) lane1 ;;
   2) lane2 ;;
   all) lane1 & lane2 & wait ;;
+  classifiers) classifiers ;;
 esac
 $PY -m lvm_core table checkpoints --out checkpoints/metrics.md

@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(s)
     s.add_argument("--out", required=True)
 
+    q = sub.add_parser("train-classifier", help="train the LeNet that scores sample quality (Fréchet distance)")
+    q.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    _data_args(q)
+    q.add_argument("--epochs", type=int, default=4)
+    q.add_argument("--batch-size", type=int, default=128)
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--threads", type=int, help="CPU threads (default: 1)")
+    q.add_argument("--out", help="default: checkpoints/classifiers/<dataset>-lenet.safetensors")
+
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
     tb.add_argument("--out", help="file to write (default: stdout)")
@@ -87,6 +96,9 @@ def main(argv=None) -> int:
     except ValueError as exc:  # config validation: bad combinations of valid-looking arguments
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except OSError as exc:  # an --out folder that does not exist, a full disk, no permission
+        sys.stderr.write(f"error: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
@@ -181,9 +193,13 @@ def cmd_sample(args) -> None:
     from .images import save_grid_png
     from .inference import decode, encode
     from .sampling import GaussianMixtureSampler, sample_normal
+    from .training import set_cpu_threads
 
+    set_cpu_threads()
     if args.n < 1:
         raise ValueError("--n must be at least 1")
+    if not args.out.endswith((".npy", ".png")):  # before any work, not after it
+        raise ValueError("--out must end in .npy or .png")
     if args.prior == "normal":
         from .checkpoints import load_checkpoint
 
@@ -195,11 +211,25 @@ def cmd_sample(args) -> None:
     images = decode(ckpt.model, z)
     if args.out.endswith(".png"):
         save_grid_png(images, args.out)
-    elif args.out.endswith(".npy"):
-        np.save(args.out, images)
     else:
-        raise ValueError("--out must end in .npy or .png")
+        np.save(args.out, images)
     print(f"wrote {args.out}: {len(images)} samples from the {args.prior} prior")
+
+
+def cmd_train_classifier(args) -> None:
+    from .data import load_dataset
+    from .quality import classifier_path, save_classifier, train_classifier
+    from .training import set_cpu_threads
+
+    if args.epochs < 1:
+        raise ValueError("--epochs must be at least 1")
+    set_cpu_threads(args.threads)
+    train = load_dataset(args.dataset, "train", args.data_dir)
+    test = load_dataset(args.dataset, "test", args.data_dir)
+    clf = train_classifier(train, test, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                           on_epoch=lambda r: print(f"epoch {r['epoch']}: loss {r['loss']:.4f}", flush=True))
+    out = save_classifier(clf, args.out or classifier_path(args.dataset))
+    print(f"saved {out}: {_fmt(clf.metrics)}")
 
 
 def cmd_table(args) -> None:
@@ -226,4 +256,5 @@ def cmd_table(args) -> None:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
-            "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table}
+            "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
+            "train-classifier": cmd_train_classifier}

@@ -1,0 +1,118 @@
+"""Walking the latent space by hand: slider ranges, which dimensions matter, the decoded
+manifold of a 2-d model, interpolation paths, and filmstrips as GIFs."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .inference import decode
+from .sampling import INTERPOLATIONS
+
+
+def slider_ranges(codes: np.ndarray, lower: float = 1.0, upper: float = 99.0) -> np.ndarray:
+    """codes (N, D) -> (D, 2) [low, high] per dimension: the lower..upper percentiles of the data,
+    so a slider spans where codes really are (an AE's codes can be anywhere, not in [-3, 3])."""
+    ranges = np.percentile(np.asarray(codes, np.float64), [lower, upper], axis=0).T
+    flat = ranges[:, 1] - ranges[:, 0] < 1e-6  # a dead dimension: give its slider some room anyway
+    ranges[flat] += np.array([-1.0, 1.0])
+    return ranges.astype(np.float32)
+
+
+def dimension_importance(codes: np.ndarray, logvar: np.ndarray | None = None) -> np.ndarray:
+    """(D,) how much each latent dimension is used. VAE (logvar given): the mean KL to the prior,
+    ~0 for a dimension the decoder ignores. AE: the variance of the codes along that dimension."""
+    if logvar is None:
+        return np.asarray(codes, np.float64).var(axis=0)
+    from .models import kl_per_dimension
+
+    return kl_per_dimension(torch.as_tensor(codes), torch.as_tensor(logvar)).double().numpy()
+
+
+def dimension_order(importance: np.ndarray) -> list[int]:
+    """Dimension indices, most important first (ties keep index order)."""
+    return [int(i) for i in np.argsort(-np.asarray(importance), kind="stable")]
+
+
+def random_code(codes: np.ndarray, seed: int, variational: bool) -> np.ndarray:
+    """One random code (D,): from the prior N(0, I) for a VAE; for an AE, which has no prior, from a
+    Gaussian with the codes' per-dimension mean and spread (N(0, I) would land off its data)."""
+    rng = np.random.default_rng(seed)
+    d = codes.shape[1]
+    if variational:
+        return rng.standard_normal(d).astype(np.float32)
+    return (codes.mean(axis=0) + codes.std(axis=0) * rng.standard_normal(d)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LinearMap:
+    """A 2-D PCA map of codes that can also place a new code (an edited one): PCA is a fixed
+    linear function, unlike t-SNE, whose map has no function for a point it was not fitted on."""
+    mean: np.ndarray                # (D,)
+    components: np.ndarray          # (2, D) orthonormal rows: the two directions of largest variance
+
+    def place(self, codes: np.ndarray) -> np.ndarray:
+        """codes (N, D) or (D,) -> map coordinates (N, 2) or (2,)."""
+        return ((np.asarray(codes, np.float64) - self.mean) @ self.components.T).astype(np.float32)
+
+
+def pca_map(codes: np.ndarray) -> LinearMap:
+    """Fit the 2-D PCA map of codes (N, D); with D == 2 the map is the latent plane itself."""
+    codes = np.asarray(codes, np.float64)
+    if codes.shape[1] <= 2:
+        return LinearMap(np.zeros(codes.shape[1]), np.eye(2, codes.shape[1]))
+    mean = codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
+    signs = np.sign(vt[:2].sum(axis=1, keepdims=True)) + (vt[:2].sum(axis=1, keepdims=True) == 0)
+    return LinearMap(mean, vt[:2] * signs)  # fixed signs: the same map on every run
+
+
+def plane_codes(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:
+    """(n*n, 2) codes on an n x n lattice, in reading order: top row (largest y) first, left to right."""
+    xs = np.linspace(x_range[0], x_range[1], n)
+    ys = np.linspace(y_range[1], y_range[0], n)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def manifold_grid(model: nn.Module, x_range: tuple[float, float], y_range: tuple[float, float],
+                  n: int = 20) -> np.ndarray:
+    """The classic picture of a 2-d model: decode an n x n lattice over the latent plane and tile it
+    into one (n*H, n*W) image whose top-left is (x_min, y_max), like a plot's axes."""
+    if model.config.latent_dim != 2:
+        raise ValueError(f"the decoded plane needs a 2-d latent space; this model has {model.config.latent_dim}")
+    images = decode(model, plane_codes(x_range, y_range, n))
+    _, h, w = images.shape
+    return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+
+
+def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
+    """(steps, D) codes from z0 to z1 (each (D,)), endpoints exact; method: linear or spherical."""
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"unknown interpolation {method!r}; choose from {', '.join(INTERPOLATIONS)}")
+    if steps < 2:
+        raise ValueError("an interpolation needs at least 2 steps")
+    return INTERPOLATIONS[method](np.asarray(z0, np.float32), np.asarray(z1, np.float32), steps)
+
+
+def upscale(image: np.ndarray, scale: int) -> np.ndarray:
+    """(H, W) -> (H*scale, W*scale) by repeating pixels: sharp squares, not a blur, in any viewer."""
+    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+
+
+def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
+    """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back."""
+    from PIL import Image
+
+    from .images import to_uint8
+
+    frames = np.asarray(frames)
+    if bounce and len(frames) > 2:
+        frames = np.concatenate([frames, frames[-2:0:-1]])
+    pictures = [Image.fromarray(to_uint8(upscale(f, scale))) for f in frames]
+    buf = io.BytesIO()
+    pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:], duration=frame_ms, loop=0)
+    return buf.getvalue()
