@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,3 +35,157 @@ def save_grid_png(images: np.ndarray, path, scale: int = 2) -> None:
 
     grid = to_uint8(make_grid(images))
     Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST).save(path)
+
+
+# --- uploads: any picture -> one dataset image -------------------------------------------------
+
+WORK_SIDE = 1024    # big pictures are shrunk to this first: a 4000x4000 upload converts in well under a second
+STEP_SIDE = 256     # the conversion steps are returned at most this big, for display
+INK = 0.2           # after the contrast stretch, pixels above this count as ink when cropping
+FILL = {"mnist": 20 / 28}  # MNIST centres each digit's 20x20 box in 28x28; other datasets fill the frame
+
+
+@dataclass(frozen=True)
+class ConvertedImage:
+    image: np.ndarray                           # (1, H, W) float32 in [0, 1]: the dataset's shape and range
+    steps: list[tuple[str, np.ndarray]]         # (caption, (h, w) float32 in [0, 1]) in the order applied
+    inverted: bool                              # a dark-on-light picture was turned light-on-dark
+
+
+def image_from_upload(data: bytes, dataset: str = "mnist", name: str = "the upload") -> ConvertedImage:
+    """Turn uploaded bytes (PNG, JPEG or anything Pillow reads; any size, colour mode or bit depth)
+    into one image shaped like `dataset`'s, returning each conversion step for display.
+
+    MNIST-like datasets are light ink on a black background, so a dark-on-light picture (a photo
+    of a digit on paper) is inverted; the ink is then stretched to full range, cropped, centred
+    and resized. Raises ImageError for empty, huge or unreadable files.
+    """
+    from .data import DATASETS
+
+    _, h, w = DATASETS[dataset].image_shape
+    img = _open_image(data, name)
+    size, mode = img.size, img.mode
+    gray, how = _grayscale(_shrink(img))
+    steps = [(f"grayscale of the {size[0]}×{size[1]} {mode} picture{how}", _thumb(gray))]
+    background = float(np.median(_border(gray)))
+    inverted = background > 0.5
+    if inverted:
+        gray = 1.0 - gray
+        background = 1.0 - background
+        steps.append(("inverted: it was dark on light, the dataset is light on dark", _thumb(gray)))
+    peak = float(np.percentile(gray, 99.5))
+    if peak - background > 0.05:
+        if background > 0.02 or peak < 0.98:
+            gray = np.clip((gray - background) / (peak - background), 0, 1)
+            steps.append(("contrast stretched: background to 0, ink to 1", _thumb(gray)))
+        gray = _crop_to_ink(gray, FILL.get(dataset, 1.0))
+        steps.append(("cropped to the ink and centred in a square", _thumb(gray)))
+    else:
+        steps.append(("no ink found (a blank picture): kept as it is", _thumb(gray)))
+    image = np.clip(_resize(gray, h, w), 0, 1).astype(np.float32)
+    steps.append((f"resized to {h}×{w}: what the model sees", image))
+    return ConvertedImage(image=image[None], steps=steps, inverted=inverted)
+
+
+def _open_image(data: bytes, name: str):
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not data:
+        raise ImageError(f"{name} is empty: upload a PNG or JPEG picture")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageError(f"{name} is {len(data) / 2**20:.0f} MB; pictures up to "
+                         f"{MAX_UPLOAD_BYTES // 2**20} MB are accepted")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > MAX_UPLOAD_PIXELS:
+            raise ImageError(f"{name} is {img.width}×{img.height} pixels; pictures up to "
+                             f"{MAX_UPLOAD_PIXELS // 1_000_000} megapixels are accepted")
+        img.load()
+        return ImageOps.exif_transpose(img)  # phone photos store their rotation in EXIF
+    except Image.DecompressionBombError:
+        raise ImageError(f"{name} is too many pixels to open safely; upload a smaller picture") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name} is not a picture (PNG or JPEG expected)") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # truncated or damaged files
+        raise ImageError(f"{name} is a damaged or truncated picture ({exc})") from None
+
+
+def _shrink(img):
+    """Box-average a big picture to at most about WORK_SIDE pixels a side, in Pillow, before any
+    float copy is made: a 4000x4000 upload then converts in a fraction of a second."""
+    factor = math.ceil(max(img.size) / WORK_SIDE)
+    if factor <= 1:
+        return img
+    if img.mode in ("1", "P"):  # modes Image.reduce does not take
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    elif img.mode.startswith("I;16"):
+        img = img.convert("I")  # same values, in a mode reduce takes
+    return img.reduce(factor)
+
+
+def _grayscale(img) -> tuple[np.ndarray, str]:
+    """Any Pillow mode -> (h, w) float32 in [0, 1], and a note on how."""
+    if img.mode.startswith("I") or img.mode == "F":  # 16/32-bit integer or float pixels
+        a = np.asarray(img, dtype=np.float64)
+        top = float(a.max())
+        # The file does not say how many bits were used (10- and 12-bit sensors save 16-bit PNGs),
+        # so take the smallest usual range that holds the brightest pixel.
+        ranges = ([1.0] if img.mode == "F" else []) + [255.0, 1023.0, 4095.0, 16383.0, 65535.0]
+        peak = next((r for r in ranges if top <= r), max(top, 1.0))
+        return np.clip(a / peak, 0, 1).astype(np.float32), f" (scaled from 0..{peak:g})"
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if "A" in img.getbands() or "a" in img.getbands():
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+        lum = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L"
+        alpha = rgba[..., 3]
+        # Transparent pixels get the colour that contrasts with the drawn ones, so both dark strokes
+        # and light strokes on a transparent background survive.
+        ink_is_light = float((lum * alpha).sum()) > 0.5 * float(alpha.sum())
+        back = 0.0 if ink_is_light else 1.0
+        note = f" (transparency filled with {'black' if back == 0 else 'white'})" if alpha.min() < 1 else ""
+        return lum * alpha + back * (1 - alpha), note
+    if img.mode not in ("L", "RGB", "1"):
+        img = img.convert("RGB")  # CMYK, YCbCr, LAB...
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0, ""
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    """The outermost ring of pixels: where the background is on a picture of one object."""
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+
+
+def _crop_to_ink(gray: np.ndarray, fill: float) -> np.ndarray:
+    """Crop to the ink's bounding box and pad it into a square whose side the ink fills by `fill`."""
+    rows, cols = np.nonzero(gray > INK)
+    if rows.size == 0:
+        return gray
+    ink = gray[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    side = int(np.ceil(max(ink.shape) / fill))
+    square = np.zeros((side, side), np.float32)
+    top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
+    square[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
+    return square
+
+
+def _resize(gray: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Antialiased resize of a float image (Pillow's filters widen with the scale factor)."""
+    from PIL import Image
+
+    out = Image.fromarray(gray.astype(np.float32)).resize((w, h), Image.Resampling.BILINEAR)
+    return np.asarray(out, dtype=np.float32)
+
+
+def _thumb(gray: np.ndarray) -> np.ndarray:
+    side = max(gray.shape)
+    if side <= STEP_SIDE:
+        return gray.astype(np.float32)
+    scale = STEP_SIDE / side
+    return _resize(gray, max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale)))
+
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Repeat each pixel factor x factor times: a crisp big picture of a 28x28 image, where a
+    browser's smooth upscaling would blur it."""
+    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
