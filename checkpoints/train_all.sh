@@ -31,10 +31,32 @@ classifiers() {
   $C --dataset digits        --epochs 40 --batch-size 32
 }
 
+# Applications (anomalies, denoising, nonlinear PCA). One model at a time: the lanes above already
+# hold both cores. The *-no7 models never saw a 7 (held-out-class anomaly demo); *-dae-* models were
+# trained on noisy inputs (denoising); checkpoints/sweep/ holds the AEs behind nonlinear_pca_<dataset>.json.
+applications() {
+  $T --model ae  --arch mlp --dataset mnist  --hidden 128 --epochs 30 --exclude-class 7 --out checkpoints/mnist-ae-mlp-32-no7.safetensors
+  $T --model vae --arch mlp --dataset mnist  --hidden 128 --epochs 30 --exclude-class 7 --out checkpoints/mnist-vae-mlp-32-no7.safetensors
+  $T --model ae  --arch mlp --dataset mnist  --hidden 128 --epochs 30 --noise 0.3 --out checkpoints/mnist-dae-mlp-32.safetensors
+  local D="--dataset digits --hidden 64 --epochs 200 --batch-size 64"
+  $T --model ae  --arch mlp $D --latent-dim 8 --exclude-class 7 --out checkpoints/digits-ae-mlp-8-no7.safetensors
+  $T --model vae --arch mlp $D --latent-dim 8 --exclude-class 7 --out checkpoints/digits-vae-mlp-8-no7.safetensors
+  $T --model ae  --arch mlp $D --latent-dim 8 --noise 0.3 --out checkpoints/digits-dae-mlp-8.safetensors
+  for z in 2 4 8 16 32; do
+    $T --model ae --arch mlp $D --latent-dim $z --out checkpoints/sweep/digits-ae-mlp-$z.safetensors
+  done
+  $PY -m lvm_core sweep checkpoints/sweep/digits-ae-mlp-*.safetensors --out checkpoints/nonlinear_pca_digits.json
+  for z in 2 4 8 16 32 64; do
+    $T --model ae --arch mlp --dataset mnist --hidden 128 --epochs 20 --latent-dim $z --out checkpoints/sweep/mnist-ae-mlp-$z.safetensors
+  done
+  $PY -m lvm_core sweep checkpoints/sweep/mnist-ae-mlp-*.safetensors --out checkpoints/nonlinear_pca_mnist.json
+}
+
 case "${1:-all}" in
   1) lane1 ;;
   2) lane2 ;;
   all) lane1 & lane2 & wait ;;
   classifiers) classifiers ;;
+  applications) applications ;;
 esac
 $PY -m lvm_core table checkpoints --out checkpoints/metrics.md

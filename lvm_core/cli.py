@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--threads", type=int, help="CPU threads (default: 1)")
     q.add_argument("--out", help="default: checkpoints/classifiers/<dataset>-lenet.safetensors")
+
+    sw = sub.add_parser("sweep", help="test MSE vs latent size for PCA and AE checkpoints (nonlinear PCA curve)")
+    sw.add_argument("checkpoints", nargs="+", help="AEs of one dataset, one per latent size")
+    _data_args(sw)
+    sw.add_argument("--out", help="JSON file (default: checkpoints/nonlinear_pca_<dataset>.json)")
 
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
@@ -255,6 +260,22 @@ def cmd_table(args) -> None:
         sys.stdout.write(text)
 
 
+def cmd_sweep(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .data import load_dataset
+    from .sweep import run_sweep, sweep_path
+
+    ckpts = [load_checkpoint(p) for p in args.checkpoints]
+    dataset = ckpts[0].dataset
+    out = Path(args.out) if args.out else sweep_path(dataset)
+    result = run_sweep(ckpts, load_dataset(dataset, "train", args.data_dir),
+                       load_dataset(dataset, "test", args.data_dir), folder=out.parent)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    for k, p, a in zip(result["sizes"], result["pca_mse"], result["ae_mse"]):
+        print(f"z={k:3d}  PCA {p:.5f}  AE {a:.5f}")
+    print(f"wrote {out}")
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
-            "train-classifier": cmd_train_classifier}
+            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep}
