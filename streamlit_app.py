@@ -9,6 +9,9 @@ PAGES = {
     "Explore": [
         st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", default=True),
     ],
+    "Models": [
+        st.Page("pages/train.py", title="Train", icon="🏋️"),
+    ],
 }
 
 page = st.navigation(PAGES)

@@ -1,0 +1,245 @@
+"""Train: choose a dataset and settings, watch the run (progress, losses, latent map), keep the model.
+
+The run itself is a lvm_core.jobs worker thread; this page only submits, polls and stops, so
+leaving the page or closing the tab leaves the run going, and any session can come back to it.
+"""
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from lvm_app import cache
+from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
+from lvm_core.data import is_available
+from lvm_core.jobs import DIVERGED, DONE, FAILED, QUEUED, STOPPED, default_configs, registry
+
+POLL_S = 1.0
+KEEP = "session"   # settings and the watched run survive a visit to another page
+KINDS = {"VAE": "vae", "AE": "ae", "Denoising AE": "ae"}   # label -> model kind (denoising: input noise > 0)
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
+BATCH_SIZES = [32, 64, 128, 256, 512]
+CONV_HIDDEN = "16, 32"
+EXPLORE_PAGE = Path(__file__).with_name("latent_space.py")  # by file, whatever the pages folder is called
+MARGIN = dict(l=0, r=0, t=40, b=0)
+STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error}
+
+jobs = registry()
+
+
+def dataset_settings(dataset: str) -> dict:
+    model, train = default_configs(dataset, DATASETS[dataset].image_shape)
+    return dict(train_latent=model.latent_dim, train_epochs=train.epochs, train_batch=train.batch_size,
+                train_hidden_mlp=", ".join(map(str, model.hidden)), train_hidden_conv=CONV_HIDDEN)
+
+
+def reset_settings() -> None:
+    """A new dataset: its own defaults for the settings that depend on it."""
+    st.session_state.update(dataset_settings(st.session_state.train_dataset))
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.replace(",", " ").split())
+    except ValueError:
+        raise ValueError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {text!r}") from None
+    if not sizes:
+        raise ValueError("give at least one hidden size")
+    return sizes
+
+
+def settings() -> tuple[ModelConfig, TrainConfig]:
+    """The configs the widgets describe; raises ValueError with a plain message when they can't work."""
+    s = st.session_state
+    kind = s.train_kind
+    model = ModelConfig(kind=KINDS[kind], arch=s.train_arch, image_shape=DATASETS[s.train_dataset].image_shape,
+                        latent_dim=int(s.train_latent), hidden=parse_hidden(s[f"train_hidden_{s.train_arch}"]),
+                        beta=float(s.get("train_beta", 1.0)) if kind == "VAE" else 1.0)
+    train = TrainConfig(epochs=int(s.train_epochs), batch_size=int(s.train_batch), lr=float(s.train_lr),
+                        seed=int(s.train_seed), device="cpu", threads=1,
+                        input_noise=float(s.train_noise) if kind == "Denoising AE" else 0.0)
+    return model, train
+
+
+def suggested_name() -> str:
+    s = st.session_state
+    kind = {"VAE": "vae", "AE": "ae", "Denoising AE": "dae"}[s.train_kind]
+    return f"{s.train_dataset}-{kind}-{s.train_arch}-{s.train_latent}"
+
+
+def start() -> None:
+    """Train button: submit the run and watch it (a callback, so the run list below already has it)."""
+    st.session_state.train_error = None
+    try:
+        model, train = settings()
+        job = jobs.submit(st.session_state.train_dataset, model, train,
+                          name=st.session_state.train_name or suggested_name())
+    except (LvmError, ValueError) as exc:
+        st.session_state.train_error = str(exc)
+        return
+    st.session_state.train_job = job.id
+    st.query_params["run"] = job.id
+
+
+def use_model(path: Path, dataset: str) -> None:
+    """Select a finished run's checkpoint in the sidebar (before the sidebar's widgets are drawn)."""
+    cache.models.clear()
+    st.session_state.dataset = dataset
+    st.session_state.model_path = next((str(e.path) for e in cache.models() if e.path.resolve() == path.resolve()),
+                                       str(path))
+
+
+def settings_form() -> None:
+    datasets = [d for d in DATASETS if is_available(d)]
+    if st.session_state.get("train_dataset") not in datasets:
+        sidebar_dataset = st.session_state.get("dataset")
+        st.session_state.train_dataset = sidebar_dataset if sidebar_dataset in datasets else datasets[0]
+    for key, value in dataset_settings(st.session_state.train_dataset).items():
+        st.session_state.setdefault(key, value)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox("Dataset", datasets, key="train_dataset", persist_state=KEEP, on_change=reset_settings,
+                 format_func=lambda d: DATASETS[d].title)
+    kind = c2.radio("Model", list(KINDS), key="train_kind", persist_state=KEEP, horizontal=True,
+                    help="Denoising AE: an AE trained to rebuild clean images from noisy inputs")
+    arch = c3.radio("Architecture", ["mlp", "conv"], key="train_arch", persist_state=KEEP, horizontal=True)
+    c4.number_input("Latent size", 1, 256, key="train_latent", persist_state=KEEP)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.text_input("Hidden sizes" if arch == "mlp" else "Conv channels", key=f"train_hidden_{arch}", persist_state=KEEP,
+                  help="mlp: layer widths, e.g. '256' or '512, 256'; conv: channels of the stride-2 convs")
+    if kind == "VAE":
+        c2.number_input("β (KL weight)", 0.0, 100.0, 1.0, step=0.5, key="train_beta", persist_state=KEEP,
+                        help="1 is the true ELBO; larger smooths the latent space, blurs reconstructions")
+    elif kind == "Denoising AE":
+        c2.slider("Input noise (std)", 0.05, 1.0, 0.3, step=0.05, key="train_noise", persist_state=KEEP)
+    c3.number_input("Epochs", 1, 1000, key="train_epochs", persist_state=KEEP)
+    c4.selectbox("Batch size", BATCH_SIZES, key="train_batch", persist_state=KEEP)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.select_slider("Learning rate", LEARNING_RATES, 1e-3, key="train_lr", persist_state=KEEP,
+                     format_func=lambda v: f"{v:g}", help="10 makes a VAE diverge: try it to see the message")
+    c2.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed", persist_state=KEEP)
+    c3.text_input("Name", key="train_name", persist_state=KEEP, placeholder=suggested_name(), max_chars=60)
+    stem = jobs.free_name(st.session_state.train_name or suggested_name())
+    c3.caption(f"Saves as `{stem}` in the user models folder")
+    c4.button("Train", type="primary", on_click=start, width="stretch", key="train_start")
+    if st.session_state.get("train_error"):
+        st.error(st.session_state.train_error)
+
+
+def watched_job():
+    """The run this session shows: its own, the one in the URL, else the newest on this server."""
+    runs = {j.id: j for j in jobs.jobs()}
+    if not runs:
+        return None
+    if st.session_state.get("train_job") not in runs:
+        from_url = st.query_params.get("run")
+        active = [i for i, j in runs.items() if j.active]
+        st.session_state.train_job = from_url if from_url in runs else (active or list(runs))[0]
+    chosen = st.selectbox("Run", list(runs), key="train_job", persist_state=KEEP, on_change=follow_in_url,
+                          format_func=lambda i: describe(runs[i]))
+    return runs[chosen]
+
+
+def follow_in_url() -> None:
+    """The watched run goes in the URL, so a reopened tab or a shared link comes back to it."""
+    st.query_params["run"] = st.session_state.train_job
+
+
+def describe(job) -> str:
+    c = job.model_config
+    noisy = " denoising" if job.train_config.input_noise > 0 else ""
+    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}"
+
+
+def loss_charts(history: list[dict], step_curve, variational: bool) -> None:
+    """Training loss per step (live within an epoch), then each loss term per epoch, train vs test.
+    graph_objects, not plotly express: these are redrawn every poll, and px costs ~10x more."""
+    x, y = step_curve
+    if len(x):
+        fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="train"))
+        fig.update_yaxes(type="log" if variational else "linear")
+        fig.update_layout(title="Training loss per step", xaxis_title="step", height=230, margin=MARGIN)
+        st.plotly_chart(fig)
+    if not history:
+        return
+    terms = {"recon": "Reconstruction", "kl": "KL to the prior"} if variational else {"recon": "Reconstruction (MSE)"}
+    epochs = [r["epoch"] for r in history]
+    for column, (key, title) in zip(st.columns(len(terms)), terms.items()):
+        fig = go.Figure([go.Scatter(x=epochs, y=[r.get(prefix + key) for r in history], mode="lines+markers",
+                                    name=split) for split, prefix in (("train", ""), ("test", "test_"))])
+        fig.update_layout(title=f"{title} per epoch", xaxis_title="epoch", height=260, margin=MARGIN)
+        column.plotly_chart(fig)
+
+
+def latent_map(progress, class_names, index: int) -> None:
+    """One snapshot of the fixed test subset, on axes that fit every snapshot so epochs compare."""
+    snap = progress.snapshots[index]
+    every = np.concatenate([s.points for s in progress.snapshots])
+    lo, hi = every.min(), every.max()
+    pad = 0.05 * (hi - lo + 1e-6)
+    fig = go.Figure([go.Scatter(x=snap.points[progress.labels == k, 0], y=snap.points[progress.labels == k, 1],
+                                mode="markers", marker_size=5, name=name) for k, name in enumerate(class_names)])
+    fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
+    title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"
+    st.plotly_chart(fig.update_layout(title=title, height=420, margin=MARGIN))
+
+
+def live(job_id: str, polling: bool) -> None:
+    """The run's state; polled while the run is active. When it ends, one full rerun updates the
+    sidebar's model list and stops the polling."""
+    job = jobs.get(job_id)
+    if job is None:
+        return
+    p = job.progress()
+    if polling and not p.active:
+        st.rerun()
+    c, t = job.model_config, job.train_config
+    st.caption(f"{describe(job)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · {t.epochs} epochs · "
+               f"batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
+    if p.status == QUEUED:
+        ahead = jobs.ahead_of(job)
+        more = f", and {ahead} more run(s) wait before this one" if ahead else ""
+        st.progress(0.0, text=f"Queued: another run is training on this machine{more}; this one starts after")
+    elif p.active and p.phase == "training":
+        eta = f" · about {p.eta:.0f} s left" if p.eta is not None else ""
+        st.progress(p.fraction, text=f"Training · epoch {min(p.epoch + 1, t.epochs)}/{t.epochs} · "
+                                     f"step {p.steps_done}/{p.total_steps}{eta}")
+    elif p.active:
+        st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
+    else:
+        STATUS_BOX[p.status](p.message)
+    if p.active:
+        st.button("Stop", on_click=jobs.stop, args=(job.id,), key="train_stop",
+                  help="Ends after the current step and keeps the last completed epoch")
+    elif p.path is not None:
+        if st.button("Explore this model", type="primary", key="train_explore", on_click=use_model,
+                     args=(p.path, job.dataset)):
+            st.switch_page(EXPLORE_PAGE)
+    left, right = st.columns([3, 2])
+    with left:
+        loss_charts(p.history, p.step_curve, c.kind == "vae")
+    with right:
+        if p.snapshots:
+            last = len(p.snapshots) - 1
+            index = last
+            if not p.active and last > 0:
+                index = st.slider("Timeline: epoch", 0, last, last, key=f"timeline_{job.id}")
+            latent_map(p, DATASETS[job.dataset].class_names, index)
+        else:
+            st.caption("The latent map appears once the dataset is loaded.")
+
+
+st.title("Train a model")
+with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
+    settings_form()
+job = watched_job()
+if job is None:
+    st.info("No runs on this server yet: choose settings above and press Train.")
+    st.stop()
+refreshed = st.session_state.setdefault("train_refreshed", set())
+if not job.active and job.id not in refreshed:
+    # A run that ended since this session last looked: list its model in the sidebar now.
+    refreshed.add(job.id)
+    if job.path is not None:
+        cache.models.clear()
+        st.rerun()
+st.fragment(live, run_every=POLL_S if job.active else None)(job.id, job.active)

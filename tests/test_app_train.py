@@ -1,0 +1,101 @@
+"""The Train page in AppTest: a run on the offline digits ends up in the model picker and loads."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lvm_core.jobs import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = "pages"
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "models"))
+    return tmp_path / "models"
+
+
+@pytest.fixture
+def app(tmp_path) -> tuple[str, str]:
+    """The app's router, run the way a server runs it once st.navigation has taken over.
+
+    A folder named pages/ beside the main script puts Streamlit 1.67 in its old pages-folder mode
+    until some run calls st.navigation, and AppTest resets that mode before every run: a page
+    reached with switch_page would then run alone, without the router's shared sidebar. A copy
+    of the router whose pages folder (a link to the real one) has another name avoids that.
+    Returns (router script, the Train page's path relative to it).
+    """
+    if not (ROOT / PAGES).is_dir():
+        return str(ROOT / "streamlit_app.py"), "pages/train.py"
+    (tmp_path / "app_pages").symlink_to(ROOT / PAGES, target_is_directory=True)
+    router = (ROOT / "streamlit_app.py").read_text().replace(f'"{PAGES}/', '"app_pages/')
+    (tmp_path / "streamlit_app.py").write_text(router)
+    return str(tmp_path / "streamlit_app.py"), "app_pages/train.py"
+
+
+def train_page(app: tuple[str, str], **settings) -> AppTest:
+    """A session on the Train page with digits chosen and `settings` (widget key -> value) set."""
+    script, train = app
+    at = AppTest.from_file(script, default_timeout=60)
+    at.run()
+    at.switch_page(train).run()
+    at.selectbox(key="train_dataset").set_value("digits").run()
+    for key, value in settings.items():
+        at.get_by_key(key).set_value(value)
+    return at.run()
+
+
+def start_and_wait(at: AppTest, timeout: float = 60.0):
+    """Press Train, wait for the run to end, rerun the page (as its polling would)."""
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    job = registry().get(at.session_state["train_job"])
+    deadline = time.monotonic() + timeout
+    while job.active:
+        assert time.monotonic() < deadline, f"run still {job.status} after {timeout} s"
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception
+    return job
+
+
+def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(app, models_dir):
+    at = train_page(app, train_epochs=1, train_name="class demo")
+    job = start_and_wait(at)
+    assert not at.error, [e.value for e in at.error]
+    saved = models_dir / "class-demo.safetensors"
+    assert job.status == "done" and saved.exists()
+    assert [s.value for s in at.success] == [f"saved {saved}"]
+    assert at.progress == [] and at.slider(key=f"timeline_{job.id}").max == 1  # epochs 0..1 to scrub
+
+    # This session: "Explore this model" selects it in the sidebar and opens the Latent space page.
+    at.button(key="train_explore").click().run()
+    assert not at.exception and at.title[0].value == "Latent space"
+    selection = at.session_state["selection"]
+    assert selection.ckpt.path.resolve() == saved.resolve() and selection.ckpt.name == "class-demo"
+
+    # Any other session: the model is in the sidebar's picker at once, and loads.
+    other = AppTest.from_file(app[0], default_timeout=60)
+    other.run()
+    other.sidebar.selectbox(key="dataset").set_value("digits").run()
+    picker = other.sidebar.selectbox(key="model_path")
+    assert str(saved) in picker.options or any("(yours)" in o for o in picker.options)
+    picker.set_value(str(saved)).run()
+    assert not other.exception and other.session_state["selection"].ckpt.digest == selection.ckpt.digest
+
+
+def test_bad_settings_and_a_diverging_run_give_one_line_messages(app, models_dir):
+    at = train_page(app, train_hidden_mlp="64, lots")
+    at.button(key="train_start").click().run()
+    assert "whole numbers" in at.error[0].value and not models_dir.exists()
+
+    at = train_page(app, train_lr=10.0, train_epochs=2)
+    job = start_and_wait(at)
+    assert job.status == "diverged"
+    assert "diverged" in at.error[0].value and "learning rate 10" in at.error[0].value
+    assert not models_dir.exists() or not any(models_dir.iterdir())
+

@@ -1,0 +1,169 @@
+"""Background training jobs: progress, stop, divergence, the queue bound, and files never overwritten."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from lvm_core import ModelConfig, TrainConfig, load_checkpoint
+from lvm_core.jobs import (DIVERGED, DONE, FAILED, QUEUED, RUNNING, STOPPED, JobRegistry, TrainingBusy,
+                           binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
+
+DIGITS_VAE = ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=8, hidden=(32,))
+# batch 8: ~180 short steps per epoch, so a run lasts long enough to be stopped part-way.
+SLOW = TrainConfig(epochs=200, batch_size=8)
+
+
+@pytest.fixture(autouse=True)
+def models_dir(tmp_path, monkeypatch):
+    """Every test's runs save into its own temp folder, never ./user_models."""
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "models"))
+    return tmp_path / "models"
+
+
+def wait(job, until=lambda j: not j.active, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not until(job):
+        assert time.monotonic() < deadline, f"job still {job.status} ({job.phase}) after {timeout} s"
+        time.sleep(0.01)
+    return job.progress()
+
+
+def saved_files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
+    two_epochs = TrainConfig(epochs=2, batch_size=64)
+    job = JobRegistry().submit("digits", DIGITS_VAE, two_epochs, name="my digits VAE, 2 epochs!")
+    p = wait(job)
+    assert p.status == DONE, p.message
+    assert p.path == models_dir / "my-digits-VAE-2-epochs.safetensors" and p.path.exists()
+    assert p.steps_done == p.total_steps == 2 * 23 and p.fraction == 1.0
+    assert [r["epoch"] for r in p.history] == [1, 2] and {"recon", "kl", "test_loss"} <= set(p.history[0])
+    assert len(p.step_curve[1]) == 46
+    # One snapshot before training and one per epoch, all of the same fixed test images.
+    assert [s.epoch for s in p.snapshots] == [0, 1, 2]
+    assert all(s.points.shape == (360, 2) for s in p.snapshots) and p.labels.shape == (360,)
+    ckpt = load_checkpoint(p.path)
+    assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
+    assert "mse" in ckpt.metrics and ckpt.config == DIGITS_VAE
+
+
+def test_stop_ends_after_the_current_step_and_keeps_the_last_completed_epoch(models_dir):
+    registry = JobRegistry()
+    job = registry.submit("digits", DIGITS_VAE, SLOW, name="stopped")
+    wait(job, until=lambda j: len(j.history) >= 2)
+    registry.stop(job.id)
+    p = wait(job)
+    assert p.status == STOPPED and "stopped early" in p.message
+    assert 2 <= p.epoch < SLOW.epochs and p.steps_done < p.total_steps
+    ckpt = load_checkpoint(p.path)
+    assert len(ckpt.history) == p.epoch  # the partial epoch is not in the file
+    assert saved_files(models_dir) == ["stopped.safetensors"]
+
+
+def test_stop_before_the_first_epoch_saves_nothing(models_dir):
+    registry = JobRegistry()
+    job = registry.submit("digits", DIGITS_VAE, SLOW, name="too-soon")
+    registry.stop(job.id)
+    p = wait(job)
+    assert p.status == STOPPED and "nothing was saved" in p.message
+    assert p.path is None and saved_files(models_dir) == []
+
+
+def test_a_diverging_run_stops_with_a_plain_message_and_saves_nothing(models_dir):
+    job = JobRegistry().submit("digits", DIGITS_VAE, TrainConfig(epochs=3, lr=10.0), name="boom")
+    p = wait(job)
+    assert p.status == DIVERGED
+    assert "diverged" in p.message and "learning rate 10" in p.message and "\n" not in p.message
+    assert saved_files(models_dir) == []  # no checkpoint, no temp file
+
+
+def test_a_missing_dataset_fails_with_the_datasets_message(tmp_path, monkeypatch, models_dir):
+    monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "empty"))
+    mnist = ModelConfig(kind="ae", image_shape=(1, 28, 28))
+    p = wait(JobRegistry().submit("mnist", mnist, TrainConfig(epochs=1)))
+    assert p.status == FAILED and "mnist is not in" in p.message and "digits" in p.message
+    assert saved_files(models_dir) == []
+
+
+def test_two_concurrent_runs_with_one_name_give_two_intact_checkpoints(models_dir):
+    registry = JobRegistry(max_running=2)
+    a = registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=3, batch_size=32, seed=1), name="same")
+    b = registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=3, batch_size=32, seed=2), name="same")
+    assert a.status == b.status == RUNNING  # both started: they really run side by side
+    assert (a.name, b.name) == ("same", "same-2")  # reserved at submit, not at save
+    pa, pb = wait(a), wait(b)
+    assert pa.status == pb.status == DONE
+    assert saved_files(models_dir) == ["same-2.safetensors", "same.safetensors"]
+    ca, cb = load_checkpoint(pa.path), load_checkpoint(pb.path)
+    assert (ca.name, cb.name) == ("same", "same-2") and ca.train_config.seed == 1 and cb.train_config.seed == 2
+    assert ca.digest != cb.digest
+
+
+def test_the_queue_is_bounded_and_runs_in_order(models_dir):
+    registry = JobRegistry(max_running=1, max_queued=1)
+    first = registry.submit("digits", DIGITS_VAE, SLOW, name="first")
+    second = registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="second")
+    assert (first.status, second.status) == (RUNNING, QUEUED) and registry.ahead_of(second) == 0
+    with pytest.raises(TrainingBusy, match="busy: 1 run"):
+        registry.submit("digits", DIGITS_VAE, SLOW, name="third")
+    registry.stop(first.id)
+    assert wait(second).status == DONE  # started by itself once the first ended
+    assert first.progress().status == STOPPED and registry.running() == 0
+
+
+def test_cancelling_a_queued_run_never_starts_it(models_dir):
+    registry = JobRegistry(max_running=1)
+    first = registry.submit("digits", DIGITS_VAE, SLOW, name="first")
+    queued = registry.submit("digits", DIGITS_VAE, SLOW, name="queued")
+    registry.stop(queued.id)
+    assert queued.status == STOPPED and "cancelled" in queued.message
+    registry.stop(first.id)
+    wait(first)
+    assert queued.status == STOPPED and queued.progress().steps_done == 0
+
+
+def test_names_never_replace_an_existing_file(models_dir):
+    models_dir.mkdir()
+    (models_dir / "mine.safetensors").write_bytes(b"someone else's model")
+    registry = JobRegistry()
+    assert registry.free_name("mine") == "mine-2"
+    p = wait(registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="mine"))
+    assert p.path.name == "mine-2.safetensors"
+    assert (models_dir / "mine.safetensors").read_bytes() == b"someone else's model"
+
+
+def test_save_new_checkpoint_claims_a_free_name_atomically(tmp_path):
+    first = save_new_checkpoint(tmp_path, "x", lambda stem: stem.encode())
+    second = save_new_checkpoint(tmp_path, "x", lambda stem: stem.encode())
+    assert (first.name, second.name) == ("x.safetensors", "x-2.safetensors")
+    assert second.read_bytes() == b"x-2"  # serialised under the name it finally got
+    assert saved_files(tmp_path) == ["x-2.safetensors", "x.safetensors"]  # no temp files left
+
+
+def test_safe_stem_keeps_names_inside_the_folder():
+    assert safe_stem("../../etc/passwd") == "etc-passwd"
+    assert safe_stem("  my VAE (β=4) ") == "my-VAE-4"
+    assert safe_stem("///") == "model"
+
+
+def test_latent_map_keeps_2d_codes_and_aligns_pca_views_between_epochs():
+    rng = np.random.default_rng(0)
+    codes2 = rng.normal(size=(50, 2)).astype(np.float32)
+    assert np.array_equal(latent_map_2d(codes2), codes2)
+    codes = rng.normal(size=(200, 6)) * np.array([5, 3, 1, 0.5, 0.2, 0.1])
+    turn = np.array([[np.cos(1.0), -np.sin(1.0)], [np.sin(1.0), np.cos(1.0)]])
+    previous = latent_map_2d(codes) @ turn  # last epoch's view, at some angle
+    q, _ = np.linalg.qr(rng.normal(size=(6, 6)))  # the same codes, rotated in latent space
+    np.testing.assert_allclose(latent_map_2d(codes @ q, previous), previous, atol=1e-4)
+    assert not np.allclose(latent_map_2d(codes @ q), previous, atol=1e-2)  # unaligned PCA would jump
+
+
+def test_binned_curve_averages_long_runs_into_few_points():
+    x, y = binned_curve(list(range(1, 1001)), max_points=100)
+    assert len(x) == len(y) == 100 and x[0] == 10 and y[0] == pytest.approx(5.5)
+    x, y = binned_curve([3.0, 1.0])
+    assert list(x) == [1, 2] and list(y) == [3.0, 1.0]
