@@ -1,0 +1,51 @@
+"""The Train page in a real browser: start a run, see the progress bar advance by itself, stop it."""
+from __future__ import annotations
+
+import pytest
+from browser_support import open_page, requires_chromium, wait_idle
+
+pytestmark = [pytest.mark.browser, requires_chromium]
+
+BAR = '[data-testid="stMain"] [role="progressbar"]'
+BAR_ABOVE = """([selector, v]) => {
+  const bar = document.querySelector(selector);
+  return bar !== null && Number(bar.getAttribute('aria-valuenow')) > v;
+}"""
+
+
+def bar_value(page) -> float:
+    """The progress bar's value (0-100), or -1 while there is none."""
+    bar = page.locator(BAR)
+    return float(bar.first.get_attribute("aria-valuenow") or 0) if bar.count() else -1.0
+
+
+def test_a_short_run_shows_its_progress_advancing_and_stops(app_url, app_models_dir, browser_page):
+    page = browser_page
+    open_page(page, app_url, "")  # the router first: a fresh server only knows st.navigation after one run of it
+    page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+    page.get_by_role("option", name="scikit-learn 8x8 digits (offline)").click()
+    wait_idle(page)
+    epochs = main.get_by_label("Epochs")
+    epochs.fill("300")  # long enough to watch and stop: a digits epoch is 0.05-1 s, 1% of the bar is 3 epochs
+    epochs.press("Enter")
+    main.get_by_label("Name").fill("browser run")
+    main.get_by_label("Name").press("Enter")
+    wait_idle(page)
+    main.get_by_role("button", name="Train").click()
+
+    # No clicks from here on: the page polls the run by itself.
+    page.wait_for_function(BAR_ABOVE, arg=[BAR, 0], timeout=60_000)
+    first = bar_value(page)
+    page.wait_for_function(BAR_ABOVE, arg=[BAR, first], timeout=60_000)
+    assert 0 < first < bar_value(page) < 100
+    assert "left" in main.get_by_test_id("stProgress").inner_text()  # the ETA
+
+    main.get_by_role("button", name="Stop").click()
+    page.get_by_text("stopped early").wait_for(timeout=60_000)
+    assert page.locator(BAR).count() == 0
+    saved = app_models_dir / "browser-run.safetensors"
+    assert saved.exists()
+    assert main.get_by_role("button", name="Explore this model").is_visible()
