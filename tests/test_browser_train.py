@@ -1,4 +1,5 @@
-"""The Train page in a real browser: start a run, see the progress bar advance by itself, stop it."""
+"""The Train page in a real browser: a run's progress bar advances by itself, another session sees
+the run and queues behind it, and Stop keeps the model."""
 from __future__ import annotations
 
 import pytest
@@ -19,12 +20,17 @@ def bar_value(page) -> float:
     return float(bar.first.get_attribute("aria-valuenow") or 0) if bar.count() else -1.0
 
 
-def test_a_short_run_shows_its_progress_advancing_and_stops(app_url, app_models_dir, browser_page):
-    page = browser_page
+def open_train_page(page, app_url):
     open_page(page, app_url, "")  # the router first: a fresh server only knows st.navigation after one run of it
     page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
     wait_idle(page)
-    main = page.get_by_test_id("stMain")
+    return page.get_by_test_id("stMain")
+
+
+def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_url, app_models_dir,
+                                                                             browser_page, chromium_browser):
+    page = browser_page
+    main = open_train_page(page, app_url)
     main.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
     page.get_by_role("option", name="scikit-learn 8x8 digits (offline)").click()
     wait_idle(page)
@@ -43,9 +49,24 @@ def test_a_short_run_shows_its_progress_advancing_and_stops(app_url, app_models_
     assert 0 < first < bar_value(page) < 100
     assert "left" in main.get_by_test_id("stProgress").inner_text()  # the ETA
 
+    # Another browser session (or this tab, closed and opened again) finds the run going, and its
+    # own run waits in the queue instead of loading the CPU.
+    other = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        other.set_default_timeout(60_000)
+        other_main = open_train_page(other, app_url)
+        other_main.get_by_text("browser-run · VAE mlp z=8 on digits · running").wait_for()
+        assert bar_value(other) > 0
+        other_main.get_by_text("New run").click()
+        other_main.get_by_role("button", name="Train").click()
+        other.get_by_text("Queued: another run is training").wait_for()
+        other_main.get_by_role("button", name="Stop").click()
+        other.get_by_text("cancelled before it started").wait_for()
+    finally:
+        other.context.close()
+
     main.get_by_role("button", name="Stop").click()
     page.get_by_text("stopped early").wait_for(timeout=60_000)
     assert page.locator(BAR).count() == 0
-    saved = app_models_dir / "browser-run.safetensors"
-    assert saved.exists()
+    assert (app_models_dir / "browser-run.safetensors").exists()
     assert main.get_by_role("button", name="Explore this model").is_visible()
