@@ -90,6 +90,7 @@ class Progress:
     snapshots: list[Snapshot]
     labels: np.ndarray | None       # (SNAPSHOT_POINTS,) class of each snapshot point
     path: Path | None               # the saved checkpoint, once there is one
+    metrics: dict                   # its test-split metrics (lvm_core.metrics.evaluate), once saved
 
     @property
     def fraction(self) -> float:
@@ -115,6 +116,7 @@ class TrainingJob:
         self.phase = "waiting for the trainer"
         self.message = ""
         self.path: Path | None = None
+        self.metrics: dict = {}
         self.history: list[dict] = []
         self.step_losses: list[float] = []
         self.snapshots: list[Snapshot] = []
@@ -144,7 +146,7 @@ class TrainingJob:
                 epochs=self.train_config.epochs, steps_done=self.steps_done, total_steps=self.total_steps,
                 elapsed=elapsed, eta=eta, history=list(self.history),
                 step_curve=binned_curve(self.step_losses), snapshots=list(self.snapshots),
-                labels=self.labels, path=self.path)
+                labels=self.labels, path=self.path, metrics=dict(self.metrics))
 
     def _set(self, **state) -> None:
         with self._lock:
@@ -206,7 +208,7 @@ class TrainingJob:
 
         path = save_new_checkpoint(self.out_dir, self.name, serialise)
         kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
-        self._set(status=STOPPED if result.stopped else DONE, path=path, name=path.stem,
+        self._set(status=STOPPED if result.stopped else DONE, path=path, name=path.stem, metrics=metrics,
                   message=f"saved {path}" + (f" ({kept}: stopped early)" if kept else ""))
 
     def _on_step(self, report: StepReport) -> None:

@@ -183,6 +183,18 @@ def latent_map(progress, class_names, index: int) -> None:
     st.plotly_chart(fig.update_layout(title=title, height=420, margin=MARGIN))
 
 
+def metrics_row(metrics: dict, latent_dim: int) -> None:
+    """The saved model's test-split scores, against PCA with as many components as the code has."""
+    if not metrics:
+        return
+    columns = st.columns(3)
+    columns[0].metric("Test reconstruction MSE", f"{metrics['mse']:.4f}", delta_color="inverse",
+                      delta=f"{metrics['mse'] - metrics['pca_mse']:+.4f} vs PCA-{latent_dim}")
+    columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}")
+    if "neg_elbo" in metrics:
+        columns[2].metric("−ELBO (nats per image)", f"{metrics['neg_elbo']:.1f}")
+
+
 def live(job_id: str, polling: bool) -> None:
     """The run's state; polled while the run is active. When it ends, one full rerun updates the
     sidebar's model list and stops the polling."""
@@ -207,6 +219,7 @@ def live(job_id: str, polling: bool) -> None:
         st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
     else:
         STATUS_BOX[p.status](p.message)
+        metrics_row(p.metrics, c.latent_dim)
     if p.active:
         st.button("Stop", on_click=jobs.stop, args=(job.id,), key="train_stop",
                   help="Ends after the current step and keeps the last completed epoch")

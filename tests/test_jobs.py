@@ -48,7 +48,8 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     assert all(s.points.shape == (360, 2) for s in p.snapshots) and p.labels.shape == (360,)
     ckpt = load_checkpoint(p.path)
     assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
-    assert "mse" in ckpt.metrics and ckpt.config == DIGITS_VAE
+    assert ckpt.metrics == p.metrics and {"mse", "pca_mse", "knn5_acc", "neg_elbo"} <= set(p.metrics)
+    assert ckpt.config == DIGITS_VAE
 
 
 def test_stop_ends_after_the_current_step_and_keeps_the_last_completed_epoch(models_dir):
