@@ -1,12 +1,37 @@
-"""Caches keyed by a checkpoint's content (its sha256), so nothing is recomputed on a click."""
+"""Caches keyed by a checkpoint's content (its sha256), so nothing is recomputed on a click.
+
+Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
+disk (lvm_core.projection.MapStore), so they survive a restart. A background thread started once
+per server process loads the default dataset, encodes the default model and compiles UMAP
+while the first page is drawn.
+"""
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
 import streamlit as st
+import torch
 
 from lvm_core import load_checkpoint, load_dataset
 from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
+from lvm_core.data import ImageDataset
 from lvm_core.inference import EncodedSplit, encode_split
+from lvm_core.projection import LatentMap, MapKey, MapStore, Progress, warm_up_umap
+from lvm_core.training import set_cpu_threads
+
+SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
+# Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
+SPLIT_SIZES = {name: {"train": 60_000, "test": 10_000} for name in ("mnist", "fashion-mnist", "kmnist")}
+
+log = logging.getLogger(__name__)
+# One torch thread for the whole server process: on a shared 2-core machine more threads make small
+# ops (one click's decode) up to 20x slower.
+set_cpu_threads(1)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -21,8 +46,21 @@ def checkpoint_from_bytes(digest: str, _data: bytes, name: str) -> Checkpoint:
 
 
 @st.cache_resource(show_spinner="Loading dataset…", max_entries=8)
-def dataset(name: str, split: str):
-    return load_dataset(name, split)
+def dataset(name: str, split: str) -> ImageDataset:
+    """split: "train", "test", or "all" (train then test)."""
+    if split != "all":
+        return load_dataset(name, split)
+    train, test = dataset(name, "train"), dataset(name, "test")
+    return ImageDataset(name, "all", torch.cat([train.images, test.images]), torch.cat([train.labels, test.labels]),
+                        train.class_names)
+
+
+def split_size(name: str, split: str) -> int:
+    """Number of images in a split, without loading it when the size is known."""
+    sizes = SPLIT_SIZES.get(name)
+    if sizes:
+        return sum(sizes.values()) if split == "all" else sizes[split]
+    return len(dataset(name, split))
 
 
 @st.cache_resource(show_spinner="Encoding the dataset…", max_entries=16)
@@ -36,3 +74,54 @@ def encoded(digest: str, _ckpt: Checkpoint, split: str) -> EncodedSplit:
 def models():
     """Shipped and user models; a short TTL so a model trained in another tab appears soon."""
     return list_models()
+
+
+@st.cache_resource(show_spinner=False)
+def map_store() -> MapStore:
+    return MapStore()
+
+
+def latent_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2, params: dict | None = None,
+               progress: Progress | None = None) -> LatentMap:
+    """The map of n points of a split: from memory, from disk (shipped or computed before), or computed now.
+    Encodes the split only when the map has to be computed."""
+    key = MapKey.make(ckpt.digest, split, n, method, dims, params)
+
+    def split_arrays():
+        enc = encoded(ckpt.digest, ckpt, split)
+        return enc.codes, enc.labels, enc.errors
+
+    return map_store().get_or_compute(key, split_arrays, progress)
+
+
+def has_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2) -> bool:
+    """True when this map (default parameters) is in memory or on disk: showing it needs no computation."""
+    return map_store().get(MapKey.make(ckpt.digest, split, n, method, dims)) is not None
+
+
+def warm_up_enabled() -> bool:
+    """Off under pytest (tests stay fast and quiet) and with LVM_WARM_UP=0."""
+    return os.environ.get("LVM_WARM_UP", "1") != "0" and "pytest" not in sys.modules
+
+
+@st.cache_resource(show_spinner=False)
+def start_warm_up(_dataset_name: str, _split: str, _model_path: str | None) -> threading.Thread | None:
+    """Once per server process (the arguments are not part of the cache key): a daemon thread that loads and encodes what the first page needs,
+    then compiles UMAP (30-50 s of numba, cold), so no user's click waits for it."""
+    if not warm_up_enabled():
+        return None
+    thread = threading.Thread(target=_warm_up, args=(_dataset_name, _split, _model_path), name="lvm-warm-up",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
+    try:
+        dataset(dataset_name, split)
+        if model_path:
+            ckpt = checkpoint_from_path(model_path, Path(model_path).stat().st_mtime_ns)
+            encoded(ckpt.digest, ckpt, split)
+        warm_up_umap()
+    except Exception:  # a warm-up failure must never take the app down; the page will say what is wrong
+        log.exception("background warm-up failed")

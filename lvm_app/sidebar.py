@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -63,15 +64,15 @@ def render_sidebar() -> Selection | None:
             path = st.selectbox("Model", paths, key="model_path",
                                 format_func=lambda p: choices[paths.index(p)].label)
             try:
-                from pathlib import Path
-
                 ckpt = cache.checkpoint_from_path(path, Path(path).stat().st_mtime_ns)
             except (CheckpointError, OSError) as exc:
                 st.error(str(exc))
                 return None
-        split = st.radio("Split", ["test", "train"], horizontal=True, key="split")
-        idx = st.session_state.get("selected_index")
-        st.caption(f"Selected point: {idx if idx is not None else 'none'} · {ckpt.title}")
+        split = st.radio("Split", cache.SPLITS, horizontal=True, key="split",
+                         help="Which images to look at; 'all' is train then test (70,000 for MNIST).")
+        _forget_selection_when_changed(dataset, split)
+        cache.start_warm_up(dataset, split, str(ckpt.path) if ckpt.path else None)
+        st.caption(ckpt.title)
     return Selection(ckpt=ckpt, dataset=dataset, split=split)
 
 
@@ -89,6 +90,14 @@ def _uploaded(upload, dataset: str) -> Checkpoint | None:
                  f"{dataset} has {exp[1]}x{exp[2]} images. Pick its dataset, or another file.")
         return None
     return ckpt
+
+
+def _forget_selection_when_changed(dataset: str, split: str) -> None:
+    """A selected index points into one split of one dataset; drop it when either changes."""
+    if st.session_state.get("selection_of") != (dataset, split):
+        st.session_state.selection_of = (dataset, split)
+        st.session_state.selected_index = None
+        st.session_state.selected_indices = None
 
 
 def current() -> Selection:

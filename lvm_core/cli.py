@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("checkpoints", nargs="+", help="AEs of one dataset, one per latent size")
     _data_args(sw)
     sw.add_argument("--out", help="JSON file (default: checkpoints/nonlinear_pca_<dataset>.json)")
+
+    pj = sub.add_parser("project", help="compute latent maps (t-SNE, UMAP, ...) of checkpoints, stored as the app reads them")
+    pj.add_argument("checkpoints", nargs="+")
+    pj.add_argument("--method", nargs="+", choices=["pca", "tsne", "umap", "raw"], default=["tsne", "umap"])
+    pj.add_argument("--split", choices=["test", "train"], default="test")
+    pj.add_argument("--n", type=int, default=10_000, help="points per map (default 10000; fewer if the split is smaller)")
+    pj.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    _data_args(pj)
+    pj.add_argument("--out-dir", help="default: checkpoints/projections, the shipped maps the app reads first")
 
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
@@ -276,6 +285,22 @@ def cmd_sweep(args) -> None:
     print(f"wrote {out}")
 
 
+def cmd_project(args) -> None:
+    from . import load_checkpoint, load_dataset
+    from .inference import encode_split
+    from .projection import SHIPPED_DIR, MapStore, available_methods, store_maps
+
+    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else SHIPPED_DIR)
+    for path in args.checkpoints:
+        ckpt = load_checkpoint(path)
+        data = load_dataset(ckpt.dataset, args.split, args.data_dir, download=False)
+        methods = [m for m in args.method if m in available_methods(ckpt.config.latent_dim, args.dims)]
+        enc = encode_split(ckpt.model, data.images, data.labels)
+        for key, m, out in store_maps(store, ckpt.digest, args.split, args.n, methods, args.dims, enc):
+            print(f"{ckpt.name}: {key.method} {key.dims}-D, {len(m)} points, {m.seconds:.1f} s, "
+                  f"trustworthiness {m.trustworthiness:.4f} -> {out}", flush=True)
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
-            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep}
+            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project}

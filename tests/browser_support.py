@@ -9,8 +9,10 @@ Helpers for driving the app:
     open_page(page, app_url, "latent_space")   open a page by its url path and wait for the script to finish
     wait_idle(page)                            wait until the script has finished its current run
     plotly_point_pixel(page, x, y)             page pixel of data point (x, y) in a plotly chart
+    plotly_points(page)                        every point of a chart: data and pixel coordinates, customdata[0]
     click_plotly_point(page, x, y)             hover + click there (selects it in Streamlit >= 1.35)
-    box_select(page, (x0, y0), (x1, y1))       drag a box in data coordinates (chart's dragmode must be select)
+    choose_plotly_tool(page, "select")         press a chart toolbar button (select, lasso, pan, zoom)
+    box_select(page, (x0, y0), (x1, y1))       choose the box tool and drag a box in data coordinates
 
 Tests using these get `@pytest.mark.browser` and `requires_chromium`; they skip only when
 /usr/bin/chromium is missing (CI installs it).
@@ -138,6 +140,29 @@ def plotly_point_pixel(page, x: float, y: float, plot_index: int = 0) -> tuple[f
     return xy[0], xy[1]
 
 
+_POINTS_JS = """(index) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[index];
+  const L = gd._fullLayout, box = gd.getBoundingClientRect(), out = [];
+  gd._fullData.forEach((t, c) => {
+    if (t.visible !== true) return;
+    for (let i = 0; i < t.x.length; i++) {
+      const cd = t.customdata ? t.customdata[i] : null;
+      out.push([c, i, t.x[i], t.y[i], box.left + L._size.l + L.xaxis.l2p(t.x[i]),
+                box.top + L._size.t + L.yaxis.l2p(t.y[i]), cd ? cd[0] : null, t.name]);
+    }
+  });
+  return out;
+}"""
+
+
+def plotly_points(page, plot_index: int = 0) -> list[dict]:
+    """Every visible point of a 2-D plotly chart: curve, point, x, y, page pixel (px, py), customdata[0], name."""
+    plotly_point_pixel(page, 0, 0, plot_index)   # waits for the chart
+    rows = page.evaluate(_POINTS_JS, plot_index)
+    keys = ("curve", "point", "x", "y", "px", "py", "custom", "name")
+    return [dict(zip(keys, row)) for row in rows]
+
+
 def click_plotly_point(page, x: float, y: float, plot_index: int = 0) -> None:
     """Hover, then press and release at a data point: how a person selects one point."""
     px, py = plotly_point_pixel(page, x, y, plot_index)
@@ -148,9 +173,18 @@ def click_plotly_point(page, x: float, y: float, plot_index: int = 0) -> None:
     page.mouse.up()
 
 
+def choose_plotly_tool(page, dragmode: str, plot_index: int = 0) -> None:
+    """Press a chart's toolbar button: dragmode "select" (box), "lasso", "pan" or "zoom".
+    In Streamlit a click selects a point only in pan/zoom mode; box and lasso select regions."""
+    chart = page.locator(".js-plotly-plot").nth(plot_index)
+    chart.hover()   # the toolbar shows on hover
+    chart.locator(f'.modebar-btn[data-attr="dragmode"][data-val="{dragmode}"]').click()
+
+
 def box_select(page, corner0: tuple[float, float], corner1: tuple[float, float], plot_index: int = 0,
                steps: int = 8) -> None:
-    """Drag a selection box between two data-coordinate corners (the chart's dragmode must be "select")."""
+    """Choose the box tool, then drag a box between two data-coordinate corners."""
+    choose_plotly_tool(page, "select", plot_index)
     x0, y0 = plotly_point_pixel(page, *corner0, plot_index)
     x1, y1 = plotly_point_pixel(page, *corner1, plot_index)
     page.mouse.move(x0, y0)

@@ -42,9 +42,12 @@ def app_url(app_models_dir, tmp_path_factory):
     """URL of one `streamlit run streamlit_app.py` for the whole session (headless, free localhost port)."""
     from browser_support import AppServer
 
-    log = tmp_path_factory.mktemp("app_server") / "streamlit.log"
-    server = AppServer(env={"LVM_DATA_DIR": os.environ["LVM_DATA_DIR"], "LVM_MODELS_DIR": str(app_models_dir)},
-                       log_path=log)
+    folder = tmp_path_factory.mktemp("app_server")
+    # LVM_WARM_UP=0: no background UMAP compilation (a minute of CPU) competing with the tests;
+    # LVM_CACHE_DIR: computed maps go to a temp folder (shipped ones are still read).
+    server = AppServer(env={"LVM_DATA_DIR": os.environ["LVM_DATA_DIR"], "LVM_MODELS_DIR": str(app_models_dir),
+                            "LVM_WARM_UP": "0", "LVM_CACHE_DIR": str(folder / "cache")},
+                       log_path=folder / "streamlit.log")
     yield server.url
     server.stop()
 

@@ -1,0 +1,61 @@
+"""Plotly figures for the explorer, built from NumPy arrays (Python lists cost 2.2 s vs 0.05 s at 70k points)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from lvm_core.projection import LatentMap
+
+CLASS_COLOURS = qualitative.Plotly + qualitative.Dark24   # class c gets colour c: the same on every page
+HOVER = "index %{customdata[0]:d}<br>class %{fullData.name}<br>error %{customdata[1]:.4f}<extra></extra>"
+
+
+def marker_size(n: int) -> float:
+    """Smaller dots as the map fills up, so 70,000 points still show structure."""
+    return 6.0 if n <= 2_000 else 4.0 if n <= 10_000 else 3.0 if n <= 30_000 else 2.0
+
+
+def map_figure(latent_map: LatentMap, class_names, colour: np.ndarray | None = None, colour_title: str = "",
+               colourscale: str = "Viridis", height: int = 620, revision: str = "") -> go.Figure:
+    """One trace per class (legend in class order, hover shows the class name); customdata = (index, error).
+
+    colour: (N,) values to colour by (error, one latent dimension...) on one shared colour axis;
+    None colours by class. revision keeps zoom and legend clicks across reruns with the same value."""
+    emb, labels = latent_map.embedding, latent_map.labels
+    three_d = emb.shape[1] == 3
+    custom = np.column_stack([latent_map.indices.astype(np.float64), latent_map.errors.astype(np.float64)])
+    fig = go.Figure()
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        name = class_names[c] if 0 <= c < len(class_names) else str(c)
+        marker = {"size": marker_size(len(labels)) * (0.6 if three_d else 1.0), "opacity": 0.8}
+        if colour is None:
+            marker["color"] = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+        else:
+            marker.update(color=colour[rows], coloraxis="coloraxis")
+        xyz = {"x": emb[rows, 0], "y": emb[rows, 1]} | ({"z": emb[rows, 2]} if three_d else {})
+        trace = go.Scatter3d if three_d else go.Scattergl
+        fig.add_trace(trace(mode="markers", name=name, customdata=custom[rows], hovertemplate=HOVER,
+                            marker=marker, **xyz))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, uirevision=revision,
+                      legend={"title": {"text": "class"}, "itemsizing": "constant"},
+                      showlegend=colour is None)
+    # No dragmode: Streamlit then pans on drag and selects on click. In its box/lasso modes a click
+    # selects nothing, so those stay one toolbar click away.
+    if colour is not None:
+        lo, hi = np.nanpercentile(colour, [1, 99])   # clip outliers so most points get distinct colours
+        fig.update_layout(coloraxis={"colorscale": colourscale, "cmin": float(lo), "cmax": float(max(hi, lo + 1e-9)),
+                                     "colorbar": {"title": {"text": colour_title}}})
+    if not three_d:
+        # Equal scales: distances on screen mean the same in both directions.
+        fig.update_yaxes(scaleanchor="x", scaleratio=1, showticklabels=False, title=None)
+        fig.update_xaxes(showticklabels=False, title=None)
+    return fig
+
+
+def heat(image: np.ndarray) -> np.ndarray:
+    """(H, W) in [0, 1] -> (H, W, 3) in [0, 1] on the "hot" scale (black 0, red 1/3, yellow 2/3, white 1).
+    A fixed scale, so the same colour means the same size of error on every image."""
+    v = np.clip(image, 0, 1)
+    return np.stack([np.clip(3 * v, 0, 1), np.clip(3 * v - 1, 0, 1), np.clip(3 * v - 2, 0, 1)], axis=-1)
