@@ -50,6 +50,7 @@ DEFAULT_RUN = dict(latent_dim=16, hidden=(256,), epochs=10, batch_size=128)
 
 QUEUED, RUNNING, DONE, STOPPED, DIVERGED, FAILED = "queued", "running", "done", "stopped", "diverged", "failed"
 ACTIVE = (QUEUED, RUNNING)
+MEASURING, SAVING = "measuring the model on the test split", "saving"  # a run's last phases: too late to stop
 
 # torch's default generator is process-wide, and build_model(seed=) seeds it for a moment: two runs
 # building at once must take turns, or the same seed could give different initial weights.
@@ -99,6 +100,10 @@ class Progress:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def stoppable(self) -> bool:
+        return self.status == QUEUED or (self.status == RUNNING and self.phase not in (MEASURING, SAVING))
 
 
 class TrainingJob:
@@ -195,10 +200,10 @@ class TrainingJob:
         if result.epochs_completed == 0:
             self._set(status=STOPPED, message="stopped before the first epoch ended: nothing was saved")
             return
-        self._set(phase="measuring the model on the test split")
+        self._set(phase=MEASURING)
         model.cpu().eval()
         metrics = evaluate(model, train, test)
-        self._set(phase="saving")
+        self._set(phase=SAVING)
 
         def serialise(stem: str) -> bytes:
             data = checkpoint_bytes(model, dataset=self.dataset, class_names=train.class_names,

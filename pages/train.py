@@ -220,7 +220,7 @@ def live(job_id: str, polling: bool) -> None:
     else:
         STATUS_BOX[p.status](p.message)
         metrics_row(p.metrics, c.latent_dim)
-    if p.active:
+    if p.stoppable:
         st.button("Stop", on_click=jobs.stop, args=(job.id,), key="train_stop",
                   help="Ends after the current step and keeps the last completed epoch")
     elif p.path is not None:
