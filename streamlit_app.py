@@ -12,6 +12,11 @@ PAGES = {
     "Models": [
         st.Page("pages/train.py", title="Train", icon="🏋️"),
     ],
+    "Generate": [
+        st.Page("pages/sliders.py", title="Latent sliders", icon="🎚️"),
+        st.Page("pages/compare.py", title="AE vs VAE", icon="⚖️"),
+        st.Page("pages/interpolate.py", title="Interpolation", icon="🎞️"),
+    ],
 }
 
 page = st.navigation(PAGES)

@@ -98,21 +98,16 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
     return INTERPOLATIONS[method](np.asarray(z0, np.float32), np.asarray(z1, np.float32), steps)
 
 
-def upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    """(H, W) -> (H*scale, W*scale) by repeating pixels: sharp squares, not a blur, in any viewer."""
-    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
-
-
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
     """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back."""
     from PIL import Image
 
-    from .images import to_uint8
+    from .images import enlarge, to_uint8
 
     frames = np.asarray(frames)
     if bounce and len(frames) > 2:
         frames = np.concatenate([frames, frames[-2:0:-1]])
-    pictures = [Image.fromarray(to_uint8(upscale(f, scale))) for f in frames]
+    pictures = [Image.fromarray(to_uint8(enlarge(f, scale))) for f in frames]
     buf = io.BytesIO()
     pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:], duration=frame_ms, loop=0)
     return buf.getvalue()

@@ -75,3 +75,19 @@ def browser_page(chromium_browser):
     page.set_default_timeout(60_000)
     yield page
     context.close()
+
+
+# --- Generate pages (Latent sliders' decoded plane needs a 2-d model; the shipped one is an MNIST model) ---
+
+@pytest.fixture(scope="session")
+def digits_2d_vae():
+    """make(folder) -> path of a 2-d digits VAE saved there (2 epochs, under a second): a small 2-d latent model."""
+    def make(folder: Path) -> Path:
+        from lvm_core import ModelConfig, TrainConfig, build_model, fit, load_dataset, save_checkpoint
+
+        train = load_dataset("digits", "train")
+        model = build_model(ModelConfig(kind="vae", image_shape=(1, 8, 8), latent_dim=2, hidden=(32,)))
+        fit(model, train.images, TrainConfig(epochs=2, batch_size=64))
+        return save_checkpoint(Path(folder) / "digits-vae-2.safetensors", model.eval(), dataset="digits",
+                               class_names=train.class_names, name="digits-vae-2")
+    return make

@@ -127,8 +127,9 @@ def test_manifold_grid_tiles_decoded_images(digits):
 
 
 def test_gif_has_every_frame_and_loops():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     frames = np.linspace(0, 1, 5)[:, None, None] * np.ones((5, 8, 8))
     data = gif_bytes(frames, scale=2, bounce=True)

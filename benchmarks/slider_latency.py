@@ -1,0 +1,118 @@
+"""Slider drag -> new decoded image, in headless Chromium, on the Latent sliders page vs a bare baseline.
+
+Baseline, measured in the same run: a two-line Streamlit app whose slider redraws one image. Both are
+timed the same way: from releasing the mouse after a drag to the moment the image on the page has a
+new source. Target (issue 4): median <= 200 ms on the page (the bare app takes ~100 ms here).
+
+    LVM_DATA_DIR=../shared/data python benchmarks/slider_latency.py [--model mnist-vae-mlp-32] [--drags 30]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import AppServer, launch_chromium, open_page, wait_idle  # noqa: E402
+from lvm_core.catalog import SHIPPED_DIR, list_models  # noqa: E402
+
+BARE_APP = '''
+import numpy as np
+import streamlit as st
+
+x = st.slider("x", 0.0, 1.0, 0.5, step=0.005)
+st.image(np.kron(np.outer(np.linspace(0, 1, 28), np.ones(28)) * x, np.ones((8, 8))), output_format="PNG")
+'''
+IMAGE = '[data-testid="stImage"] img'
+
+
+def slider_thumb(page, index: int = 0):
+    """The draggable knob of the index-th slider: the element that holds its (visually hidden) range input."""
+    return page.locator('[data-testid="stSlider"] input[type="range"]').nth(index).locator("xpath=../..")
+
+
+def drag_latencies(page, drags: int, slider_index: int = 0) -> list[float]:
+    """Drag one slider's thumb back and forth; seconds from mouse-up to a new image source, per drag."""
+    thumb = slider_thumb(page, slider_index)
+    image = page.locator(IMAGE).first
+    times = []
+    for i in range(drags):
+        wait_idle(page, settle_ms=100)
+        before = image.get_attribute("src")
+        box = thumb.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + (25 if i % 2 == 0 else -25), y, steps=4)
+        start = time.perf_counter()
+        page.mouse.up()
+        page.wait_for_function("([sel, old]) => { const i = document.querySelector(sel); return i && i.src !== old; }",
+                               arg=[IMAGE, before], polling="raf", timeout=30_000)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def choose_model(page, label: str) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").nth(1).click()      # 0: dataset, 1: model
+    page.get_by_role("option", name=label, exact=True).click()
+    wait_idle(page)
+
+
+def summary(name: str, times: list[float]) -> float:
+    ms = sorted(t * 1000 for t in times)
+    median = statistics.median(ms)
+    print(f"{name:44s} median {median:6.0f} ms   p90 {ms[int(0.9 * (len(ms) - 1))]:6.0f} ms   "
+          f"min {ms[0]:5.0f} ms   ({len(ms)} drags)")
+    return median
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="mnist-vae-mlp-32", help="a shipped model's name")
+    parser.add_argument("--drags", type=int, default=30)
+    args = parser.parse_args()
+    entry = next((e for e in list_models([SHIPPED_DIR]) if e.name == args.model), None)
+    if entry is None:
+        sys.exit(f"no shipped model {args.model!r} in {SHIPPED_DIR}")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        bare_script = Path(tmp) / "bare_slider.py"
+        bare_script.write_text(BARE_APP)
+        browser = launch_chromium(p)
+        with AppServer(script=str(bare_script)) as bare:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_page(page, bare.url)
+            drag_latencies(page, 3)                              # warm-up
+            baseline = summary("bare Streamlit slider + one image", drag_latencies(page, args.drags))
+            page.close()
+        with AppServer(env={"LVM_WARM_UP": "0"}) as app:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_page(page, app.url)
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_test_id("stSelectbox").first.click()
+            from lvm_core.data import DATASETS
+
+            page.get_by_role("option", name=DATASETS[entry.dataset].title, exact=True).click()
+            wait_idle(page)
+            choose_model(page, entry.label)
+            page.get_by_role("link", name="Latent sliders").click()
+            wait_idle(page, settle_ms=500)
+            page.locator(IMAGE).first.wait_for()
+            drag_latencies(page, 3)
+            ours = summary(f"Latent sliders page ({entry.name})", drag_latencies(page, args.drags))
+            page.close()
+        browser.close()
+    print(f"page / bare: {ours / baseline:.2f}x;  target median <= 200 ms: {'met' if ours <= 200 else 'NOT met'}")
+    return 0 if ours <= 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

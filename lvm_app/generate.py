@@ -1,0 +1,205 @@
+"""The generative pages' shared pieces (Sliders, Compare, Interpolate): the AE/VAE pair picker,
+cached samples and their quality scores, mixture samplers, PCA maps, and their figures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from lvm_core import CheckpointError
+from lvm_core.checkpoints import Checkpoint
+from lvm_core.inference import decode, encode
+from lvm_core.latent import (LinearMap, dimension_importance, dimension_order, manifold_grid, pca_map,
+                             slider_ranges)
+from lvm_core.projection import subset_indices
+from lvm_core.quality import Classifier, SampleQuality, find_classifier, score_samples
+from lvm_core.sampling import GaussianMixtureSampler, sample_normal
+
+from . import cache
+from .plots import CLASS_COLOURS
+
+SCORE_N = 2000          # samples behind each Fréchet distance; a grid shows the first of them
+MIXTURE_COMPONENTS = 10
+MIXTURE_FIT_CODES = 10_000
+MAP_POINTS = 2000       # dots on the small maps: enough to see the clusters, light enough to redraw per drag
+PRIORS = {"normal": "z ~ N(0, I)", "gmm": f"z ~ {MIXTURE_COMPONENTS}-component mixture fitted to the codes"}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def classifier(dataset: str) -> Classifier | None:
+    """The shipped LeNet of a dataset; None when there is none. A damaged file raises CheckpointError."""
+    return find_classifier(dataset)
+
+
+@st.cache_resource(show_spinner="Fitting a Gaussian mixture to the model's train codes…", max_entries=8)
+def mixture(digest: str, _ckpt: Checkpoint) -> GaussianMixtureSampler:
+    """Fitted to the codes of MIXTURE_FIT_CODES random train images: 10k of MNIST's 60k encode and
+    fit in a third of the time, and the samples look the same."""
+    train = cache.dataset(_ckpt.dataset, "train")
+    codes = encode(_ckpt.model, train.images[subset_indices(len(train), MIXTURE_FIT_CODES)])
+    return GaussianMixtureSampler(MIXTURE_COMPONENTS, seed=0).fit(codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def samples(digest: str, _ckpt: Checkpoint, prior: str, seed: int, n: int = SCORE_N) -> np.ndarray:
+    """(n, H, W) decoded samples of z from the prior ("normal") or the fitted mixture ("gmm")."""
+    if prior == "gmm":
+        z = mixture(digest, _ckpt).sample(n, seed)
+    else:
+        z = sample_normal(n, _ckpt.config.latent_dim, seed)
+    return decode(_ckpt.model, z)
+
+
+@st.cache_data(show_spinner="Scoring the samples…", max_entries=32)
+def quality(digest: str, _ckpt: Checkpoint, prior: str, seed: int) -> SampleQuality | None:
+    clf = classifier(_ckpt.dataset)
+    return score_samples(clf, samples(digest, _ckpt, prior, seed)) if clf else None
+
+
+def quality_caption(q: SampleQuality | None, clf: Classifier | None) -> str:
+    if q is None:
+        return "No sample-quality score: no classifier is shipped for this dataset."
+    floor = clf.metrics.get("fd_test_vs_train") if clf else None
+    floor_text = f" (test images score {floor:.1f})" if floor is not None else ""
+    return (f"**Fréchet distance {q.frechet:.0f}**{floor_text} · classifier confidence {q.confidence:.0%} "
+            f"· over {q.n:,} samples")
+
+
+def load(path) -> Checkpoint | None:
+    try:
+        return cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
+    except (CheckpointError, OSError) as exc:
+        st.error(str(exc))
+        return None
+
+
+def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
+    """An AE and a VAE of one dataset with the same latent size, chosen in two select boxes.
+    Default: the like-for-like tutorial pair (mlp), else the first matching pair.
+    Stops the page with a message when there is no such pair or one cannot be loaded."""
+    entries = [e for e in cache.models() if e.dataset == dataset and not e.denoising and not e.excluded]
+    aes = [e for e in entries if e.kind == "ae"]
+    vaes = [e for e in entries if e.kind == "vae"]
+    twins = [a for a in aes if any(v.latent_dim == a.latent_dim for v in vaes)]
+    if not twins:
+        st.warning(f"Comparing needs an AE and a VAE of {dataset} with the same latent size; "
+                   "train the missing one on the Train page.")
+        st.stop()
+    ae_paths = [str(e.path) for e in twins]
+    if st.session_state.get("pair_ae") not in ae_paths:
+        best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim
+                                                                  for v in vaes)))
+        st.session_state.pair_ae = str(best.path)
+    left, right = st.columns(2)
+    by_path = {str(e.path): e for e in entries}
+    ae_path = left.selectbox("Autoencoder", ae_paths, key="pair_ae", format_func=lambda p: by_path[p].label)
+    ae = by_path[ae_path]
+    partners = [v for v in vaes if v.latent_dim == ae.latent_dim]
+    vae_paths = [str(v.path) for v in partners]
+    if st.session_state.get("pair_vae") not in vae_paths:
+        st.session_state.pair_vae = str(next((v.path for v in partners if v.arch == ae.arch), partners[0].path))
+    vae_path = right.selectbox("Variational autoencoder", vae_paths, key="pair_vae",
+                               format_func=lambda p: by_path[p].label)
+    pair = load(ae_path), load(vae_path)
+    if not all(pair):
+        st.stop()
+    return pair
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def small_map(digest: str, _ckpt: Checkpoint, split: str) -> tuple[LinearMap, np.ndarray, np.ndarray]:
+    """(map, places (n, 2), labels (n,)) for MAP_POINTS codes of a split, on a PCA map that can place new codes."""
+    enc = cache.encoded(digest, _ckpt, split)
+    rows = subset_indices(len(enc.codes), MAP_POINTS)
+    fitted = pca_map(enc.codes)
+    return fitted, fitted.place(enc.codes[rows]), enc.labels[rows]
+
+
+def map_figure(places: np.ndarray, labels: np.ndarray, class_names, height: int = 360) -> go.Figure:
+    """Codes as faint dots coloured by class; callers add their markers or paths on top."""
+    fig = go.Figure()
+    for c in np.unique(labels):
+        rows = labels == c
+        fig.add_trace(go.Scattergl(x=places[rows, 0], y=places[rows, 1], mode="markers", hoverinfo="skip",
+                                   name=class_names[c] if 0 <= c < len(class_names) else str(c),
+                                   marker={"size": 4, "opacity": 0.35,
+                                           "color": CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]}))
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False,
+                      uirevision="keep")
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def prior_histograms(codes: dict[str, np.ndarray], dims: dict[str, list[int]], bins: int = 40) -> go.Figure:
+    """One row per model: histograms of its codes along a few dimensions, each with the N(0, 1)
+    density that z ~ N(0, I) draws from. codes: name -> (N, D)."""
+    from plotly.subplots import make_subplots
+
+    ncols = max(len(d) for d in dims.values())
+    fig = make_subplots(rows=len(codes), cols=ncols, horizontal_spacing=0.03, vertical_spacing=0.18,
+                        subplot_titles=[f"{name}: z{d}" for name in codes for d in dims[name]])
+    for r, (name, z) in enumerate(codes.items(), start=1):
+        for c, d in enumerate(dims[name], start=1):
+            values = z[:, d]
+            lo, hi = min(np.percentile(values, 0.5), -3.5), max(np.percentile(values, 99.5), 3.5)
+            density, edges = np.histogram(values, bins=bins, range=(lo, hi), density=True)
+            grid = np.linspace(lo, hi, 200)
+            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=density, marker_color="#636efa",
+                                 name="codes", showlegend=(r, c) == (1, 1)), row=r, col=c)
+            fig.add_trace(go.Scatter(x=grid, y=np.exp(-grid ** 2 / 2) / np.sqrt(2 * np.pi), mode="lines",
+                                     line={"color": "#ef553b"}, name="N(0, 1) prior",
+                                     showlegend=(r, c) == (1, 1)), row=r, col=c)
+    fig.update_layout(height=260 * len(codes), bargap=0, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.08})
+    fig.update_yaxes(showticklabels=False)
+    return fig
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def dimensions(digest: str, _ckpt: Checkpoint, split: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """(slider ranges (D, 2), importance (D,), dimension order, most important first) from a split's codes."""
+    enc = cache.encoded(digest, _ckpt, split)
+    importance = dimension_importance(enc.codes, enc.logvar)
+    return slider_ranges(enc.codes), importance, dimension_order(importance)
+
+
+def importance_figure(importance: np.ndarray, variational: bool) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[f"z{d}" for d in range(len(importance))], y=importance, marker_color="#636efa"))
+    fig.update_layout(height=240, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis_title="KL (nats)" if variational else "variance")
+    return fig
+
+
+@st.cache_data(show_spinner="Decoding the plane…", max_entries=16)
+def plane(digest: str, _ckpt: Checkpoint, x_range: tuple, y_range: tuple, n: int) -> np.ndarray:
+    return manifold_grid(_ckpt.model, x_range, y_range, n)
+
+
+def manifold_figure(grid: np.ndarray, x_range, y_range, n: int, places: np.ndarray, labels: np.ndarray,
+                    class_names, clicks: int = 60) -> go.Figure:
+    """The decoded plane as the background of the latent plane, the data's codes on top, and an
+    invisible clicks x clicks lattice of points so that a click anywhere selects a spot."""
+    from PIL import Image
+
+    from lvm_core.images import to_uint8
+
+    fig = map_figure(places, labels, class_names, height=640)
+    # lattice points are tile centres: the picture reaches half a tile beyond them
+    half_x, half_y = (x_range[1] - x_range[0]) / (2 * (n - 1)), (y_range[1] - y_range[0]) / (2 * (n - 1))
+    fig.add_layout_image(source=Image.fromarray(to_uint8(grid)), xref="x", yref="y", x=x_range[0] - half_x,
+                         y=y_range[1] + half_y, sizex=x_range[1] - x_range[0] + 2 * half_x,
+                         sizey=y_range[1] - y_range[0] + 2 * half_y, sizing="stretch", layer="below")
+    gx, gy = np.meshgrid(np.linspace(*x_range, clicks), np.linspace(*y_range, clicks))
+    fig.add_trace(go.Scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", name="spot",
+                               marker={"size": 8, "opacity": 0.0, "color": "white"},
+                               hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>"))
+    for trace in fig.data[:-1]:
+        trace.marker.opacity = 0.6
+        trace.marker.size = 3
+    fig.update_xaxes(range=[x_range[0] - half_x, x_range[1] + half_x], showticklabels=True, title="z0")
+    fig.update_yaxes(range=[y_range[0] - half_y, y_range[1] + half_y], showticklabels=True, title="z1")
+    fig.update_layout(clickmode="event+select", dragmode="zoom")
+    return fig

@@ -1,0 +1,158 @@
+"""The Generate pages in AppTest (Latent sliders, AE vs VAE, Interpolation) for each shipped model.
+
+An image's URL in AppTest is a hash of its bytes, so "the URL changed" means "the picture changed".
+The offline digits models run in the fast suite; MNIST and Fashion-MNIST ones are marked slow.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import has_dataset
+from lvm_core.catalog import SHIPPED_DIR, list_models
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+SHIPPED = [e for e in list_models([SHIPPED_DIR])]
+DATASETS = sorted({e.dataset for e in SHIPPED})
+
+
+def _param(value, dataset: str, id: str):
+    marks = [] if dataset == "digits" else [pytest.mark.slow]
+    if not has_dataset(dataset):
+        marks.append(pytest.mark.skip(reason=f"{dataset} not in $LVM_DATA_DIR"))
+    return pytest.param(value, marks=marks, id=id)
+
+
+MODELS = [_param(e, e.dataset, e.name) for e in SHIPPED]
+PAIRED = [_param(d, d, d) for d in DATASETS
+          if any(a.kind == "ae" and any(v.kind == "vae" and v.latent_dim == a.latent_dim and v.dataset == d
+                                        for v in SHIPPED) for a in SHIPPED if a.dataset == d)]
+
+
+def open_page(page: str, dataset: str, model_path: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = dataset
+    if model_path:
+        at.session_state["model_path"] = model_path
+    at.run()
+    for key, value in state.items():        # after the first run: the sidebar resets a selection there
+        at.session_state[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def image_urls(at: AppTest) -> list[str]:
+    return [url for image in at.image for url in image.value]
+
+
+def decoded(at: AppTest) -> str:
+    """URL of the Latent sliders page's decoded image."""
+    [url] = [u for image in at.image for u, c in zip(image.value, image.captions) if c == "decode(z)"]
+    return url
+
+
+@pytest.mark.parametrize("entry", MODELS)
+def test_sliders_move_and_the_image_changes(entry):
+    at = open_page("pages/sliders.py", entry.dataset, str(entry.path))
+    assert at.title[0].value == "Latent sliders"
+    assert len(at.slider) == min(entry.latent_dim, 12) + (1 if entry.latent_dim == 2 else 0)
+    before = decoded(at)
+    first = at.slider[0]
+    start = first.value
+    assert first.label.startswith("z") and first.min < start < first.max
+    first.set_value(first.max).run()
+    assert not at.exception
+    moved = decoded(at)
+    assert moved != before
+    at.button(key="slider_reset").click().run()
+    assert decoded(at) == before and at.slider[0].value == pytest.approx(start)
+    at.button(key="slider_randomize").click().run()
+    assert at.radio(key="slider_start").value == "random" and decoded(at) != before
+    if entry.latent_dim > 12:
+        assert at.multiselect[0].label.startswith("More dimensions")
+
+
+@pytest.mark.parametrize("dataset", PAIRED)
+def test_new_samples_give_a_different_grid_with_scores(dataset):
+    at = open_page("pages/compare.py", dataset)
+    assert at.title[0].value.startswith("AE vs VAE")
+    grids = image_urls(at)
+    assert len(grids) == 3 and len(set(grids)) == 3
+    scores = [m.value for m in at.markdown if m.value.startswith("**Fréchet distance")]
+    assert len(scores) == 3, [m.value for m in at.markdown]
+    seed = at.number_input(key="sample_seed").value
+    at.button(key="new_samples").click().run()
+    assert not at.exception
+    assert at.number_input(key="sample_seed").value == seed + 1
+    assert set(image_urls(at)).isdisjoint(grids)
+    at.number_input(key="sample_seed").set_value(seed).run()
+    assert image_urls(at) == grids          # a seed is a grid: the same seed draws the same samples
+
+
+def frechet(at: AppTest) -> list[float]:
+    return [float(m.value.split("**")[1].split()[-1]) for m in at.markdown if m.value.startswith("**Fréchet")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+def test_the_tutorial_pair_shows_the_lesson_in_numbers():
+    """Default pair on MNIST is the tutorial shape (mlp, z=32): the VAE's N(0, I) samples score far better
+    than the AE's, and a mixture fitted to the AE's codes fixes the AE."""
+    names = {e.name for e in SHIPPED}
+    if not {"mnist-ae-mlp-32", "mnist-vae-mlp-32"} <= names:
+        pytest.skip("the tutorial pair is not trained yet")
+    at = open_page("pages/compare.py", "mnist")
+    assert Path(at.selectbox(key="pair_ae").value).stem == "mnist-ae-mlp-32"
+    assert Path(at.selectbox(key="pair_vae").value).stem == "mnist-vae-mlp-32"
+    ae, vae, ae_gmm = frechet(at)
+    assert vae < 130 and ae > 250 and ae_gmm < vae
+
+
+@pytest.mark.parametrize("dataset", PAIRED)
+def test_interpolation_filmstrips_gif_and_method(dataset):
+    at = open_page("pages/interpolate.py", dataset)
+    assert at.title[0].value == "Interpolation"
+    a, b = at.number_input(key="interp_a").value, at.number_input(key="interp_b").value
+    assert a != b
+    strips = image_urls(at)
+    assert len(strips) == 4                 # two endpoints, AE and VAE filmstrips
+    assert [d.label for d in at.get("download_button")][0].startswith("⬇ Download as GIF")
+    at.radio(key="interp_method").set_value("spherical").run()
+    assert not at.exception
+    after = image_urls(at)
+    assert after[:2] == strips[:2] and after[2:] != strips[2:]
+    at.slider(key="interp_steps").set_value(4).run()
+    assert image_urls(at)[2:] != after[2:]
+
+
+def test_sliders_start_from_the_point_selected_on_the_map():
+    digits = next(e for e in SHIPPED if e.name == "digits-vae-mlp-8")
+    mean = open_page("pages/sliders.py", "digits", str(digits.path))
+    assert mean.radio(key="slider_start").value == "mean"
+    picked = open_page("pages/sliders.py", "digits", str(digits.path), selected_index=5)
+    assert picked.radio(key="slider_start").value == "selected"
+    assert decoded(picked) != decoded(mean)
+
+
+@pytest.fixture
+def two_d_model(tmp_path, monkeypatch, digits_2d_vae):
+    """A 2-d digits VAE in the user models folder (the shipped 2-d model is an MNIST one)."""
+    from lvm_app.cache import models
+
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path))
+    models.clear()                          # the model list is cached for a few seconds
+    yield digits_2d_vae(tmp_path)
+    models.clear()
+
+
+def test_a_2d_model_shows_the_decoded_plane(two_d_model):
+    at = open_page("pages/sliders.py", "digits", str(two_d_model))
+    assert [h.value for h in at.header] == ["The decoded plane"]
+    assert at.slider(key="plane_n").value == 16
+    assert [i.value for i in at.info] == ["Click a spot of the plane."]
+    at.slider(key="plane_n").set_value(10).run()
+    assert not at.exception

@@ -1,0 +1,85 @@
+"""The Generate pages in a real browser: drag a latent slider and see the decoded image change;
+new samples on the Compare page; click the decoded plane of a 2-d model."""
+from __future__ import annotations
+
+import pytest
+from browser_support import click_plotly_point, open_page, requires_chromium, wait_idle
+
+pytestmark = [pytest.mark.browser, requires_chromium]
+
+IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
+AXES = "i => { const L = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
+NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); return i !== null && i.src !== old; }"
+
+
+def go_to(page, app_url: str, title: str, dataset: str = "scikit-learn 8x8 digits (offline)") -> None:
+    open_page(page, app_url, "")    # the router first: a fresh server only knows st.navigation after one run
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name=dataset, exact=True).click()
+    wait_idle(page)
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_idle(page, settle_ms=300)
+
+
+def drag_slider(page, index: int, dx: float) -> None:
+    """Press the index-th slider's knob (the element holding its hidden range input), move it dx px, release."""
+    knob = page.locator('[data-testid="stSlider"] input[type="range"]').nth(index).locator("xpath=../..")
+    box = knob.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=5)
+    page.mouse.up()
+
+
+def test_dragging_a_latent_slider_changes_the_decoded_image(app_url, browser_page):
+    page = browser_page
+    go_to(page, app_url, "Latent sliders")
+    image = page.locator(IMAGE).first
+    before = image.get_attribute("src")
+    value = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    start = float(value.get_attribute("value"))
+    drag_slider(page, 0, 60)
+    page.wait_for_function(NEW_SOURCE, arg=[IMAGE, before], timeout=30_000)
+    assert float(value.get_attribute("value")) > start
+    wait_idle(page)
+    # only the fragment reran: the page's title and the other sliders are untouched
+    assert page.get_by_role("heading", name="Latent sliders").is_visible()
+    after = image.get_attribute("src")
+    drag_slider(page, 1, -60)
+    page.wait_for_function(NEW_SOURCE, arg=[IMAGE, after], timeout=30_000)
+
+
+def test_new_samples_redraw_the_grids(app_url, browser_page):
+    page = browser_page
+    go_to(page, app_url, "AE vs VAE")
+    grids = page.locator(IMAGE)
+    assert grids.count() == 3
+    before = [grids.nth(i).get_attribute("src") for i in range(3)]
+    page.get_by_role("button", name="New samples").click()
+    page.wait_for_function(NEW_SOURCE, arg=[IMAGE, before[0]], timeout=60_000)
+    wait_idle(page)
+    after = [grids.nth(i).get_attribute("src") for i in range(3)]
+    assert all(a != b for a, b in zip(after, before))
+    assert page.locator("strong", has_text="Fréchet distance").count() == 3   # one score per grid
+
+
+def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, digits_2d_vae, browser_page):
+    digits_2d_vae(app_models_dir)           # the app lists it as one of "yours" within its 5 s model-list cache
+    page = browser_page
+    go_to(page, app_url, "Latent sliders")
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()
+    page.get_by_role("option", name="VAE mlp z=2 (yours)", exact=True).click(timeout=30_000)
+    wait_idle(page, settle_ms=300)
+    page.get_by_text("Click a spot of the plane.").wait_for()
+    plot = page.locator(".js-plotly-plot").count() - 1      # the plane is the page's last chart
+    page.locator(".js-plotly-plot").nth(plot).scroll_into_view_if_needed()
+    x_range, y_range = page.evaluate(AXES, plot)
+    centre = (sum(x_range) / 2, sum(y_range) / 2)
+    click_plotly_point(page, *centre, plot_index=plot)
+    caption = page.get_by_test_id("stImageCaption").filter(has_text="z = (")   # not plotly's hover label
+    caption.wait_for(timeout=30_000)
+    x, y = (float(v) for v in caption.inner_text().strip("z = ()").split(","))
+    # the clickable lattice has 60 points a side: the decoded spot is the one nearest the click
+    assert abs(x - centre[0]) < (x_range[1] - x_range[0]) / 30 and abs(y - centre[1]) < (y_range[1] - y_range[0]) / 30
+    assert page.locator(IMAGE).count() == 2                 # decode(z) and the clicked spot
