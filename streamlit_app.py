@@ -9,6 +9,12 @@ PAGES = {
     "Explore": [
         st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", default=True),
     ],
+    "Applications": [
+        st.Page("pages/anomalies.py", title="Anomalies", icon="🚨"),
+        st.Page("pages/denoising.py", title="Denoising", icon="🧹"),
+        st.Page("pages/nonlinear_pca.py", title="Nonlinear PCA", icon="📉"),
+        st.Page("pages/features.py", title="Latent features", icon="🏷️"),
+    ],
     "Models": [
         st.Page("pages/train.py", title="Train", icon="🏋️"),
     ],

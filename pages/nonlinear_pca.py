@@ -1,0 +1,61 @@
+"""An autoencoder is a nonlinear PCA: reconstruction error against latent size, for both."""
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from lvm_app import cache
+from lvm_app.sidebar import current
+from lvm_app.upload import strip
+from lvm_core.inference import reconstruct
+from lvm_core.sweep import fit_pca, load_sweep, pca_reconstruct, sweep_checkpoints
+
+SHOWN = 10
+
+sel = current()
+st.title("An autoencoder is a nonlinear PCA")
+st.caption("PCA is the best *linear* code of size k: project onto k directions, map back. An autoencoder with a "
+           "k-number bottleneck learns both maps; made linear and trained on squared error it would find PCA's "
+           "subspace (Baldi & Hornik, 1989). Its nonlinearity pays most when the code is small; with many "
+           "components PCA is already close to exact, and a small AE trained briefly can fall behind it.")
+sweep = load_sweep(sel.dataset)
+if sweep is None:
+    st.info(f"No latent-size sweep is shipped for {sel.dataset}. Train AEs of several latent sizes, then run "
+            f"`python -m lvm_core sweep CKPT ... --out checkpoints/nonlinear_pca_{sel.dataset}.json`.")
+    st.stop()
+
+sizes = sweep["sizes"]
+fig = go.Figure()
+for name, key in (("PCA", "pca_mse"), (f"autoencoder ({sweep['ae_model']})", "ae_mse")):
+    fig.add_trace(go.Scatter(x=sizes, y=sweep[key], mode="lines+markers", name=name))
+fig.update_layout(xaxis=dict(type="log", tickvals=sizes, ticktext=[str(k) for k in sizes], title="latent size k"),
+                  yaxis_title="test reconstruction error (per-pixel MSE)", height=380, margin=dict(t=10, b=10),
+                  legend=dict(orientation="h", y=1.08))
+st.plotly_chart(fig, key="sweep_curve")
+ratios = [p / a for p, a in zip(sweep["pca_mse"], sweep["ae_mse"])]
+st.write(f"At k = {sizes[0]} PCA's error is **{ratios[0]:.1f}×** the autoencoder's; at k = {sizes[-1]}, "
+         f"**{ratios[-1]:.1f}×**. Computed once over {sweep['n_test']:,} test images by `python -m lvm_core sweep` "
+         f"({sweep['created'][:10]}).")
+
+
+@st.cache_resource(show_spinner="Fitting PCA…", max_entries=4)
+def _pca(dataset: str, k: int):
+    return fit_pca(cache.dataset(dataset, "train").images, k)
+
+
+size = st.select_slider("Latent size for the side-by-side", sizes, value=sizes[len(sizes) // 2], key="sweep_size")
+test = cache.dataset(sel.dataset, "test")
+images = test.images[:SHOWN]
+rows = [images[:, 0].numpy(), pca_reconstruct(_pca(sel.dataset, max(sizes)), images, size)]
+labels = ["original", f"PCA, {size} components"]
+path = sweep_checkpoints(sweep).get(size)
+if path is not None:
+    ae = cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
+    rows.append(reconstruct(ae.model, images))
+    labels.append(f"autoencoder, {size}-number code")
+else:
+    st.caption(f"The sweep's k = {size} autoencoder is not on disk, so only PCA is shown.")
+st.image(strip(rows), caption="rows: " + " · ".join(labels))
+errors = {lab: float(np.mean((rows[0] - r) ** 2)) for lab, r in zip(labels[1:], rows[1:])}
+st.caption("Per-pixel MSE on these images: " + " · ".join(f"{lab} {e:.4f}" for lab, e in errors.items()))
