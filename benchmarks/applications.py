@@ -3,7 +3,7 @@
 1. Anomalies: AUROC of reconstruction error for the class the shipped *-no7 AE and VAE never saw
    (baseline: chance, 0.5), and detection / false-alarm rates at the 99th percentile of the
    seen classes' errors.
-2. Denoising: mean PSNR / SSIM (scikit-image) on the test split for the noisy input, the plain AE
+2. Denoising: PSNR (pooled) / mean SSIM (scikit-image) on the test split for the noisy input, the plain AE
    and the denoising AE, per noise type (baseline: the plain AE of the same shape).
 3. Features: 5-NN and logistic-regression test accuracy on raw pixels, PCA codes and AE / VAE
    codes of the same size (baseline: raw pixels).
@@ -52,7 +52,7 @@ def denoising(dataset: str, entries, n: int) -> None:
     models = {"noisy input": None, plain.name: load_checkpoint(plain.path).model,
               dae.name: load_checkpoint(dae.path).model}
     test = load_dataset(dataset, "test").images[:n]
-    print(f"\n## Denoising ({dataset}, first {len(test):,} test images; PSNR dB / SSIM, higher is better)")
+    print(f"\n## Denoising ({dataset}, first {len(test):,} test images; PSNR dB of the pooled MSE / mean SSIM, higher is better)")
     print("| noise | level | " + " | ".join(models) + " | DAE - plain AE |")
     print("|---|---|" + "---|" * (len(models) + 1))
     for noise, (_, level) in LEVELS.items():

@@ -60,7 +60,8 @@ def corrupt(images: torch.Tensor, noise: str, level: float, seed: int = 0) -> to
 
 
 def psnr(clean: np.ndarray, other: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB of (H, W) images in [0, 1]; inf when they are equal."""
+    """Peak signal-to-noise ratio in dB of images in [0, 1], (H, W) or a stack (N, H, W) (then of
+    their pooled MSE); inf when they are equal."""
     from skimage.metrics import peak_signal_noise_ratio
 
     clean, other = np.asarray(clean, np.float64), np.asarray(other, np.float64)
@@ -102,10 +103,11 @@ def denoise_one(clean: torch.Tensor, models: dict[str, nn.Module], noise: str, l
 
 def denoise_scores(model: nn.Module | None, clean: torch.Tensor, noise: str, level: float,
                    seed: int = 0) -> tuple[float, float]:
-    """Mean (PSNR, SSIM) over images (N, C, H, W) after corrupting them and passing them through
-    `model` (None scores the noisy images themselves, the baseline)."""
+    """(PSNR, mean SSIM) over images (N, C, H, W) after corrupting them and passing them through
+    `model` (None scores the noisy images themselves, the baseline). PSNR is of the pooled MSE:
+    a per-image mean would be infinite as soon as one image came through unchanged (a masked
+    block that fell on empty background)."""
     noisy = corrupt(clean, noise, level, seed)
     out = noisy[:, 0].numpy() if model is None else reconstruct(model, noisy)
     target = clean[:, 0].numpy()
-    pairs = [(psnr(t, o), ssim(t, o)) for t, o in zip(target, out)]
-    return float(np.mean([p for p, _ in pairs])), float(np.mean([s for _, s in pairs]))
+    return psnr(target, out), float(np.mean([ssim(t, o) for t, o in zip(target, out)]))

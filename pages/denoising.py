@@ -59,7 +59,8 @@ seed = int(right.number_input("Noise seed", 0, 9999, 0, key="denoise_seed"))
 if clean is not None:
     for col, row in zip(st.columns(4), denoise_one(clean, models, noise, level, seed)):
         col.image(show(row.image, 140), caption=row.name)
-        col.write("reference" if row.name == "clean" else f"PSNR **{row.psnr:.1f} dB** · SSIM **{row.ssim:.3f}**")
+        psnr = "∞ (unchanged)" if row.psnr == float("inf") else f"{row.psnr:.1f} dB"
+        col.write("reference" if row.name == "clean" else f"PSNR **{psnr}** · SSIM **{row.ssim:.3f}**")
 
 
 @st.cache_data(show_spinner=f"Scoring {SUMMARY_IMAGES} test images…", max_entries=32)
@@ -68,12 +69,12 @@ def _summary(digests: tuple[str, ...], _models: dict, dataset: str, noise: str, 
     rows = []
     for name, model in {"noisy input": None, **_models}.items():
         psnr, ssim = denoise_scores(model, test, noise, level, seed)
-        rows.append({"output": name, "mean PSNR (dB)": round(psnr, 2), "mean SSIM": round(ssim, 3)})
+        rows.append({"output": name, "PSNR (dB)": round(psnr, 2), "mean SSIM": round(ssim, 3)})
     return rows
 
 
 st.subheader(f"Over the first {SUMMARY_IMAGES} test images")
 st.dataframe(_summary(tuple(c.digest for c in ckpts.values()), models, sel.dataset, noise, level, seed), hide_index=True)
 st.caption(f"The denoising AE was trained with Gaussian noise of standard deviation {trained_noise:g} on its inputs; "
-           "the other noises show how far that carries. PSNR and SSIM are scikit-image's, against the clean image "
-           "(higher is better).")
+           "the other noises show how far that carries. PSNR (of the pooled error) and SSIM (mean per image) are "
+           "scikit-image's, against the clean images; higher is better.")

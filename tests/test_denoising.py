@@ -18,6 +18,10 @@ def test_psnr_of_known_pairs():
     assert psnr(clean, clean + 0.1) == pytest.approx(20.0)  # MSE 0.01 -> 10 log10(1 / 0.01)
     assert psnr(clean, clean + 0.01) == pytest.approx(40.0)
     assert psnr(clean, clean) == math.inf
+    stack = np.zeros((2, 8, 8))
+    changed = stack.copy()
+    changed[1] += 0.1  # one image unchanged, one off by 0.1: pooled MSE 0.005
+    assert psnr(stack, changed) == pytest.approx(10 * math.log10(1 / 0.005))
 
 
 def test_ssim_of_known_pairs():
