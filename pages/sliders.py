@@ -1,6 +1,5 @@
 """Latent sliders: edit a code one number at a time and watch the decoded image change."""
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from lvm_app import cache, generate
@@ -95,11 +94,8 @@ def editor():
         st.image(enlarge(image, scale), clamp=True, output_format="PNG",
                  caption="decode(z)")
         fitted, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
-        fig = generate.map_figure(places, labels, ckpt.class_names, height=300)
-        here = fitted.place(z[None])
-        fig.add_trace(go.Scatter(x=here[:, 0], y=here[:, 1], mode="markers", name="your code",
-                                 marker={"size": 16, "symbol": "star", "color": "black",
-                                         "line": {"width": 2, "color": "white"}}))
+        fig = generate.marked_map("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
+                                  ckpt.class_names, fitted.place(z))
         st.plotly_chart(fig, width="stretch", key="slider_map")
         st.caption("Your code (★) on a PCA map of the codes: PCA is a fixed linear function, so it can place "
                    "any new code. t-SNE cannot (its map has no function for points it was not fitted on); "
