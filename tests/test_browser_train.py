@@ -35,7 +35,7 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
     page.get_by_role("option", name="scikit-learn 8x8 digits (offline)").click()
     wait_idle(page)
     epochs = main.get_by_label("Epochs")
-    epochs.fill("300")  # long enough to watch and stop: a digits epoch is 0.05-1 s, 1% of the bar is 3 epochs
+    epochs.fill("1000")  # long enough to watch and stop: a digits epoch is 0.05-1 s, 1% of the bar is 10 epochs
     epochs.press("Enter")
     main.get_by_label("Name").fill("browser run")
     main.get_by_label("Name").press("Enter")
@@ -56,7 +56,7 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
         other.set_default_timeout(60_000)
         other_main = open_train_page(other, app_url)
         other_main.get_by_text("browser-run · VAE mlp z=8 on digits · running").wait_for()
-        assert bar_value(other) > 0
+        other.wait_for_function(BAR_ABOVE, arg=[BAR, 0])  # polled: the bar is redrawn every second
         other_main.get_by_text("New run").click()
         other_main.get_by_role("button", name="Train").click()
         other.get_by_text("Queued: another run is training").wait_for()
