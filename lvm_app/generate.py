@@ -58,11 +58,19 @@ def quality(digest: str, _ckpt: Checkpoint, prior: str, seed: int) -> SampleQual
     return score_samples(clf, samples(digest, _ckpt, prior, seed)) if clf else None
 
 
-def quality_caption(q: SampleQuality | None, clf: Classifier | None) -> str:
+@st.cache_data(show_spinner=False, max_entries=8)
+def real_quality(dataset: str) -> SampleQuality | None:
+    """The floor: SCORE_N real test images scored like the samples (a Fréchet distance over few
+    samples is biased upwards, so the floor is measured with the same count)."""
+    clf = classifier(dataset)
+    return score_samples(clf, cache.dataset(dataset, "test").images[:SCORE_N]) if clf else None
+
+
+def quality_caption(q: SampleQuality | None, floor: SampleQuality | None) -> str:
     if q is None:
-        return "No sample-quality score: no classifier is shipped for this dataset."
-    floor = clf.metrics.get("fd_test_vs_train") if clf else None
-    floor_text = f" (test images score {floor:.1f})" if floor is not None else ""
+        return ("No sample-quality score: no usable classifier for this dataset "
+                "(make one with `python -m lvm_core train-classifier`).")
+    floor_text = f" (real test images: {floor.frechet:.1f})" if floor is not None else ""
     return (f"**Fréchet distance {q.frechet:.0f}**{floor_text} · classifier confidence {q.confidence:.0%} "
             f"· over {q.n:,} samples")
 

@@ -30,10 +30,10 @@ left.button("🎲 New samples", key="new_samples", on_click=new_samples, width="
 seed = right.number_input("Seed", 0, 10**6, key="sample_seed")
 
 try:
-    clf = generate.classifier(sel.dataset)
+    floor = generate.real_quality(sel.dataset)
 except CheckpointError as exc:
     st.error(f"Sample quality cannot be scored: {exc}")
-    clf = None
+    floor = None
 grids = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
 for column, (title, ckpt, prior) in zip(st.columns(3), grids):
     with column:
@@ -44,7 +44,8 @@ for column, (title, ckpt, prior) in zip(st.columns(3), grids):
             st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
             continue
         st.image(enlarge(make_grid(images[:GRID], ncols=8), 2), clamp=True, width="stretch", output_format="PNG")
-        st.markdown(generate.quality_caption(generate.quality(ckpt.digest, ckpt, prior, int(seed)), clf))
+        scored = generate.quality(ckpt.digest, ckpt, prior, int(seed)) if floor is not None else None
+        st.markdown(generate.quality_caption(scored, floor))
 st.caption("Fréchet distance: between the samples and the train images in the feature space of a small "
            "classifier (LeNet) trained on this dataset; lower is closer. Confidence: its mean top class "
            "probability; scribbles that look like no class get less.")

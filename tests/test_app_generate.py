@@ -93,6 +93,30 @@ def test_new_samples_give_a_different_grid_with_scores(dataset):
     assert image_urls(at) == grids          # a seed is a grid: the same seed draws the same samples
 
 
+@pytest.mark.parametrize("content, message", [(None, None), (b"not a classifier", "Sample quality cannot be scored")])
+def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_path, monkeypatch, content, message):
+    from lvm_app import generate
+    from lvm_core import quality
+
+    if content is not None:
+        (tmp_path / "digits-lenet.safetensors").write_bytes(content)
+    monkeypatch.setattr(quality, "CLASSIFIER_DIR", tmp_path)
+    generate.classifier.clear()
+    generate.real_quality.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["dataset"] = "digits"
+        at.run()
+        at.switch_page("pages/compare.py").run()
+    finally:
+        generate.classifier.clear()
+        generate.real_quality.clear()
+    assert not at.exception
+    assert [e.value.split(":")[0] for e in at.error] == ([message] if message else [])
+    assert len(image_urls(at)) == 3
+    assert [m.value for m in at.markdown if m.value.startswith("No sample-quality score")] != []
+
+
 def frechet(at: AppTest) -> list[float]:
     return [float(m.value.split("**")[1].split()[-1]) for m in at.markdown if m.value.startswith("**Fréchet")]
 
