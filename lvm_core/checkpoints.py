@@ -145,26 +145,34 @@ def load_checkpoint(source, name: str | None = None) -> Checkpoint:
 
 
 def _read_metadata(data: bytes, label: str) -> dict:
-    """Parse the safetensors header: 8-byte little-endian length, then a JSON object."""
-    if data[:2] == b"PK" or data[:1] == b"\x80":
-        raise CheckpointError(
-            f"{label}: this is a PyTorch pickle (torch.save) file, not an LVM Explorer checkpoint; "
-            "pickles can run code when loaded, so they are never opened")
-    if len(data) < 8:
-        raise CheckpointError(f"{label}: the file is empty or truncated ({len(data)} bytes)")
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > len(data) - 8:
-        raise CheckpointError(f"{label}: the file is truncated or not a checkpoint "
-                              f"(header says {n} bytes, file has {len(data)})")
+    """Parse the safetensors header: 8-byte little-endian length, then a JSON object.
+
+    The header is tried first: its length's low byte can be anything (0x80, 'P'), so a file is
+    only called a pickle once it has failed to parse as safetensors."""
+    (n,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (None,)
     try:
+        if n is None or n > len(data) - 8:
+            raise ValueError
         header = json.loads(data[8:8 + n])
+    except (ValueError, UnicodeDecodeError):
+        if data[:2] == b"PK" or (data[:1] == b"\x80" and data[1:2] in b"\x02\x03\x04\x05"):
+            raise CheckpointError(
+                f"{label}: this is a PyTorch pickle (torch.save) file, not an LVM Explorer checkpoint; "
+                "pickles can run code when loaded, so they are never opened") from None
+        if n is None:
+            raise CheckpointError(f"{label}: the file is empty or truncated ({len(data)} bytes)") from None
+        if n > len(data) - 8:
+            raise CheckpointError(f"{label}: the file is truncated or not a checkpoint "
+                                  f"(header says {n} bytes, file has {len(data)})") from None
+        raise CheckpointError(f"{label}: not a checkpoint (its header is not readable)") from None
+    try:
         meta = json.loads(header["__metadata__"]["lvm_explorer"])
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (json.JSONDecodeError, KeyError, TypeError):
         raise CheckpointError(f"{label}: not an LVM Explorer checkpoint "
                               "(no LVM Explorer description in the file)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{label}: unsupported checkpoint format {meta.get('format') if isinstance(meta, dict) else meta!r}; "
-                              f"this version reads {FORMAT}")
+        fmt = meta.get("format") if isinstance(meta, dict) else meta
+        raise CheckpointError(f"{label}: unsupported checkpoint format {fmt!r}; this version reads {FORMAT}")
     return meta
 
 

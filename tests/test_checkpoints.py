@@ -120,3 +120,15 @@ def test_crash_mid_save_keeps_previous_file(tmp_path, monkeypatch):
 def test_missing_file(tmp_path):
     with pytest.raises(CheckpointError, match="nope.safetensors.*cannot read"):
         load_checkpoint(tmp_path / "nope.safetensors")
+
+
+@pytest.mark.parametrize("first_bytes,modulus", [(0x80, 256), (0x4B50, 65536)])  # b"\x80...", b"PK..."
+def test_header_length_bytes_are_not_mistaken_for_a_pickle(tmp_path, first_bytes, modulus):
+    """The header length's low bytes can read like a pickle or zip (a real bug: 1 file in 32)."""
+    p = save(tmp_path / "m.safetensors", small(), name="x")
+    data = p.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    length = n + (first_bytes - n) % modulus  # pad the JSON header with spaces up to that length
+    odd = struct.pack("<Q", length) + data[8:8 + n] + b" " * (length - n) + data[8 + n:]
+    assert odd[:1] == b"\x80" or odd[:2] == b"PK"
+    assert load_checkpoint(odd).name == "x"
