@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -106,8 +107,9 @@ def warm_up_enabled() -> bool:
 
 @st.cache_resource(show_spinner=False)
 def start_warm_up(_dataset_name: str, _split: str, _model_path: str | None) -> threading.Thread | None:
-    """Once per server process (the arguments are not part of the cache key): a daemon thread that loads and encodes what the first page needs,
-    then compiles UMAP (30-50 s of numba, cold), so no user's click waits for it."""
+    """Once per server process (the arguments are not part of the cache key): a daemon thread that
+    loads and encodes what the first page needs, then compiles UMAP (30-75 s of numba, cold), so no
+    user's click waits for it."""
     if not warm_up_enabled():
         return None
     thread = threading.Thread(target=_warm_up, args=(_dataset_name, _split, _model_path), name="lvm-warm-up",
@@ -116,7 +118,11 @@ def start_warm_up(_dataset_name: str, _split: str, _model_path: str | None) -> t
     return thread
 
 
+WARM_UP_DONE = "LVM Explorer: background warm-up done"   # printed to stderr; benchmarks wait for it
+
+
 def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
+    start = time.perf_counter()
     try:
         dataset(dataset_name, split)
         if model_path:
@@ -125,3 +131,5 @@ def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
         warm_up_umap()
     except Exception:  # a warm-up failure must never take the app down; the page will say what is wrong
         log.exception("background warm-up failed")
+    print(f"{WARM_UP_DONE} in {time.perf_counter() - start:.0f} s (dataset, encoding, UMAP)", file=sys.stderr,
+          flush=True)

@@ -314,9 +314,11 @@ def _write_map(path: Path, key: MapKey, m: LatentMap) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     labels = m.labels.astype(np.int16 if m.labels.max(initial=0) < 2 ** 15 else np.int64)
     with open(tmp, "wb") as f:
-        np.savez(f, embedding=m.embedding.astype(np.float32), indices=m.indices.astype(np.int64), labels=labels,
-                 errors=m.errors.astype(np.float32), trustworthiness=np.float64(m.trustworthiness),
-                 seconds=np.float64(m.seconds), key=np.array(json.dumps(key.__dict__)))
+        # compressed: indices and labels shrink to almost nothing (shipped maps live in git)
+        np.savez_compressed(f, embedding=m.embedding.astype(np.float32), indices=m.indices.astype(np.int32),
+                            labels=labels, errors=m.errors.astype(np.float32),
+                            trustworthiness=np.float64(m.trustworthiness), seconds=np.float64(m.seconds),
+                            key=np.array(json.dumps(key.__dict__)))
     os.replace(tmp, path)
 
 
@@ -324,7 +326,7 @@ def _read_map(path: Path, source: str) -> LatentMap | None:
     """None for a damaged file (it is then recomputed and overwritten)."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            m = LatentMap(z["embedding"], z["indices"], z["labels"].astype(np.int64), z["errors"],
+            m = LatentMap(z["embedding"], z["indices"].astype(np.int64), z["labels"].astype(np.int64), z["errors"],
                           float(z["trustworthiness"]), float(z["seconds"]), source)
     except (OSError, KeyError, ValueError, EOFError):
         return None

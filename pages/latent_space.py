@@ -1,7 +1,182 @@
+"""Latent Space: every image of a split as one point, placed by its code; click a point to look inside it."""
+import numpy as np
 import streamlit as st
 
+from lvm_app import cache, plots
 from lvm_app.sidebar import current
+from lvm_app.upload import DISPLAY_SIDE, show, strip
+from lvm_core import LvmError
+from lvm_core.images import enlarge
+from lvm_core.models import is_variational
+from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
+from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
+
+N_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
+COLOURS = ("class", "reconstruction error", "one latent dimension")
+GALLERY_MAX = 64
+CAPTIONS = {
+    "pca": "PCA keeps the two (or three) directions of largest variance of the codes: a linear view, "
+           "so far-apart clusters stay far apart but may overlap.",
+    "tsne": "t-SNE keeps each point's nearest neighbours close; distances between clusters and "
+            "cluster sizes mean little.",
+    "umap": "UMAP keeps nearest neighbours close and keeps more of the large-scale layout than t-SNE.",
+    "raw": "With a 2-d code there is nothing to project: these are the code's own two axes, z0 and z1.",
+}
 
 sel = current()
+ckpt = sel.ckpt
+latent_dim = ckpt.config.latent_dim
 st.title("Latent space")
-st.write(sel.ckpt.title)
+st.caption(
+    f"Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers) drawn on a map. "
+    "The encoder never saw a label: when the colours (classes) form clusters, the model found them alone. "
+    "A linear autoencoder would find the same subspace as PCA; the nonlinear one can bend it.")
+
+total = cache.split_size(sel.dataset, sel.split)
+n_options = [n for n in N_CHOICES if n < total] + [total]
+if st.session_state.get("map_n") not in n_options:
+    st.session_state.map_n = min(n_options, key=lambda n: abs(n - DEFAULT_N))
+left, middle, right, far = st.columns([3, 3, 1, 2])
+n = left.select_slider("Points on the map", n_options, key="map_n", format_func=lambda v: f"{v:,}")
+three_d = right.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
+dims = 3 if three_d and latent_dim >= 3 else 2
+methods = available_methods(latent_dim, dims)
+if st.session_state.get("map_method") not in methods:
+    st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims))
+method = middle.radio("Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True)
+colour_by = far.selectbox("Colour by", COLOURS, key="map_colour")
+
+params = {}
+if method in ("tsne", "umap"):
+    with st.expander(f"{METHODS[method]} settings"):
+        if method == "tsne":
+            params["perplexity"] = st.slider("Perplexity (neighbours each point attends to)", 5.0, 100.0,
+                                             DEFAULT_PARAMS["tsne"]["perplexity"], 5.0)
+        else:
+            params["n_neighbors"] = st.slider("Neighbours (local vs global structure)", 5, 100,
+                                              DEFAULT_PARAMS["umap"]["n_neighbors"])
+            params["min_dist"] = st.slider("Minimum distance (how tightly points pack)", 0.0, 0.99,
+                                           DEFAULT_PARAMS["umap"]["min_dist"], 0.05)
+
+bar = st.empty()
+try:
+    if method == "umap" and not umap_is_warm():
+        bar.info("UMAP's compiled code is being built (once per server start); a stored map shows at once.")
+    latent_map = cache.latent_map(ckpt, sel.split, n, method, dims, params,
+                                  progress=lambda frac, text: bar.progress(frac, text=text))
+except (LvmError, ValueError) as exc:
+    bar.empty()
+    st.error(f"Cannot draw this map: {exc}")
+    st.stop()
+bar.empty()
+
+
+def colour_values():
+    """(values, title, colourscale) for the chosen colouring; values None colours by class."""
+    if colour_by == COLOURS[1]:
+        return latent_map.errors, "error", "Viridis"
+    if colour_by == COLOURS[2]:
+        dim = st.number_input("Latent dimension", 0, latent_dim - 1, 0, key="map_colour_dim")
+        codes = cache.encoded(ckpt.digest, ckpt, sel.split).codes
+        return codes[latent_map.indices, dim], f"z{dim}", "RdBu"
+    return None, "", "Viridis"
+
+
+def show_point(index: int) -> None:
+    """Original, reconstruction, |difference|, nearest codes and (VAE) samples from q(z|x) for one image."""
+    enc = cache.encoded(ckpt.digest, ckpt, sel.split)
+    data = cache.dataset(sel.dataset, sel.split)
+    view = point_view(ckpt.model, data.images, enc.labels, enc.codes, enc.recon, index)
+    st.markdown(f"**Point {view.index}** · class **{data.class_names[view.label]}** · "
+                f"reconstruction error (MSE) **{view.error:.4f}**")
+    factor = max(1, DISPLAY_SIDE // view.image.shape[-1])
+    cols = st.columns(3)
+    cols[0].image(show(view.image), caption="original x", output_format="PNG")
+    cols[1].image(show(view.recon), caption="reconstruction x̂", output_format="PNG")
+    cols[2].image(enlarge(plots.heat(view.difference), factor), caption="|x − x̂| (white = off by 1)",
+                  output_format="PNG")
+    st.image(strip([view.neighbour_images]), output_format="PNG",
+             caption="Nearest codes in latent space: similar codes, similar images")
+    if view.posterior_samples is not None:
+        st.image(strip([view.posterior_samples]), output_format="PNG",
+                 caption="Decodes of z drawn from q(z|x): the VAE encodes a cloud of codes, not one point")
+
+
+def show_gallery(indices: np.ndarray) -> None:
+    """The selected images over their reconstructions, and a CSV of indices, labels and codes."""
+    enc = cache.encoded(ckpt.digest, ckpt, sel.split)
+    data = cache.dataset(sel.dataset, sel.split)
+    shown = indices[:GALLERY_MAX]
+    more = f" · the first {len(shown)} shown" if len(shown) < len(indices) else ""
+    st.markdown(f"**{len(indices):,} points selected**{more}")
+    counts = np.bincount(enc.labels[indices], minlength=len(data.class_names))
+    st.caption("Classes: " + ", ".join(f"{data.class_names[c]} {k}" for c, k in enumerate(counts) if k))
+    cols = min(len(shown), 8)
+    for start in range(0, len(shown), cols):
+        rows = shown[start:start + cols]
+        st.image(strip([data.images[rows, 0].numpy(), enc.recon[rows]], side=48), output_format="PNG")
+    st.caption("Each pair of rows: originals above, reconstructions below.")
+    csv = selection_csv(indices, enc.labels, data.class_names, enc.errors, enc.codes)
+    st.download_button("Download indices, labels and codes (CSV)", csv, mime="text/csv",
+                       file_name=f"{ckpt.name or 'model'}-selection.csv")
+
+
+def remember(event, chart: str) -> None:
+    """Store a new click (one index) or region (many) in session_state, where every page can read it."""
+    picked = selected_indices(event)
+    signature = (chart, tuple(picked.tolist()), is_region(event))
+    last = st.session_state.get("map_last_event")
+    st.session_state.map_last_event = signature
+    if last is None or last[0] != chart or last == signature:
+        return   # a chart's first draw, or its last event again (it is returned on every rerun): act once
+    if len(picked) and signature[2]:
+        st.session_state.selected_indices = picked
+    else:   # a click, or a cleared selection: the gallery closes
+        st.session_state.selected_indices = None
+        if len(picked):
+            st.session_state.selected_index = int(picked[0])
+
+
+def _typed_index() -> None:
+    st.session_state.selected_index = st.session_state.point_box
+    st.session_state.selected_indices = None
+
+
+@st.fragment
+def explorer() -> None:
+    """The map and what is selected on it. A fragment: a click reruns only this, not the whole page."""
+    values, title, scale = colour_values()
+    fig = plots.map_figure(latent_map, ckpt.class_names, values, title, scale,
+                           revision=f"{ckpt.digest}{sel.split}{n}{method}{dims}")
+    map_col, detail_col = st.columns([3, 2])
+    with map_col:
+        chart = f"map-{ckpt.digest[:12]}-{sel.split}-{n}-{method}-{dims}"
+        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=chart,
+                                config={"scrollZoom": True, "displaylogo": False})
+        source = {"shipped": "shipped with the model", "cache": "stored", "computed": "computed now"}[latent_map.source]
+        st.caption(f"{METHODS[method]}, {len(latent_map):,} points ({source}; took {latent_map.seconds:.1f} s). "
+                   f"Trustworthiness **{latent_map.trustworthiness:.3f}**: how many of each point's 5 nearest "
+                   "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method])
+        st.caption("Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's "
+                   "toolbar and drag around some points (Pan, in the toolbar, makes clicks work again)."
+                   if dims == 2 else "Click a point to look inside it (box and lasso need a 2-D map).")
+    remember(event, chart)
+    with detail_col:
+        region = st.session_state.get("selected_indices")
+        if region is not None and len(region):
+            show_gallery(np.asarray(region))
+            return
+        index = st.session_state.get("selected_index")
+        if index is not None and not 0 <= index < total:
+            index = st.session_state.selected_index = None
+        st.session_state.point_box = index
+        st.number_input("Point (index in the split)", 0, total - 1, None, key="point_box", on_change=_typed_index,
+                        placeholder="click a point on the map, or type an index")
+        if index is not None:
+            show_point(int(index))
+
+
+explorer()
+if is_variational(ckpt.model):
+    st.caption("For a VAE the map shows each image's mean code; the samples under a clicked point show how "
+               "far its posterior spreads.")

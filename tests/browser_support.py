@@ -146,9 +146,9 @@ _POINTS_JS = """(index) => {
   gd._fullData.forEach((t, c) => {
     if (t.visible !== true) return;
     for (let i = 0; i < t.x.length; i++) {
-      const cd = t.customdata ? t.customdata[i] : null;
+      const cd = t.customdata ? t.customdata[i] : null;   // a row (2-D customdata) or one value
       out.push([c, i, t.x[i], t.y[i], box.left + L._size.l + L.xaxis.l2p(t.x[i]),
-                box.top + L._size.t + L.yaxis.l2p(t.y[i]), cd ? cd[0] : null, t.name]);
+                box.top + L._size.t + L.yaxis.l2p(t.y[i]), cd !== null && typeof cd === 'object' ? cd[0] : cd, t.name]);
     }
   });
   return out;

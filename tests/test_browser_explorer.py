@@ -1,11 +1,75 @@
-"""Real browser (Debian chromium via Playwright) against a running app: the Latent Space page."""
+"""Real browser (Debian chromium via Playwright) against a running app: the Latent Space page.
+
+The app opens with no choices made (a shipped MNIST model when MNIST is here, else digits).
+Clicking a plotted point shows that point (its index and class) with its reconstruction; a box
+selection shows a gallery of exactly the points inside the box."""
+import re
+
+import numpy as np
 import pytest
 
-from browser_support import open_page, requires_chromium
+from browser_support import box_select, click_plotly_point, open_page, plotly_points, requires_chromium, wait_idle
 
 pytestmark = [pytest.mark.browser, requires_chromium]
+TIMEOUT_MS = 90_000
 
 
-def test_app_opens_on_the_latent_space_page(app_url, browser_page):
-    open_page(browser_page, app_url)
-    assert browser_page.get_by_role("heading", name="Latent space").is_visible()
+def open_map(page, app_url) -> list[dict]:
+    open_page(page, app_url)
+    page.get_by_role("heading", name="Latent space").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    return plotly_points(page)
+
+
+def isolated_point(points: list[dict]) -> dict:
+    """The point farthest (on screen) from every other point among the inner 80% of the map: a click
+    on it can only mean it."""
+    from sklearn.neighbors import NearestNeighbors
+
+    xy = np.array([[p["px"], p["py"]] for p in points])
+    lo, hi = np.percentile(xy, 10, axis=0), np.percentile(xy, 90, axis=0)
+    inner = np.flatnonzero(((xy > lo) & (xy < hi)).all(1))
+    dist, _ = NearestNeighbors(n_neighbors=2).fit(xy).kneighbors(xy[inner])
+    return points[inner[dist[:, 1].argmax()]]
+
+
+def test_clicking_a_point_shows_that_point_and_its_reconstruction(app_url, browser_page):
+    page = browser_page
+    points = open_map(page, app_url)
+    assert len(points) >= 300
+    target = isolated_point(points)
+    index, name = int(target["custom"]), target["name"]
+    click_plotly_point(page, target["x"], target["y"])
+    shown = re.compile(rf"^Point {index} · class {re.escape(name)} ")
+    heading = page.locator("[data-testid=stMarkdown]", has_text=shown)
+    heading.wait_for(timeout=TIMEOUT_MS)
+    assert "reconstruction error (MSE)" in heading.inner_text()
+    for caption in ("original x", "reconstruction x̂", "|x − x̂|", "Nearest codes in latent space"):
+        page.get_by_text(caption, exact=False).first.wait_for()
+    # the images really arrived (decoded by the browser, not just their captions)
+    sizes = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stImage] img'))"
+                          ".map(i => i.naturalWidth)")
+    assert len(sizes) >= 4 and min(sizes) > 0
+    assert page.get_by_label("Point (index in the split)").input_value() == str(index)
+
+
+def test_box_select_shows_a_gallery_of_the_points_inside(app_url, browser_page):
+    page = browser_page
+    points = open_map(page, app_url)
+    xy = np.array([[p["x"], p["y"]] for p in points])
+    centre = xy[len(xy) // 2]
+    half = (np.percentile(xy, 95, axis=0) - np.percentile(xy, 5, axis=0)) * 0.06
+    (x0, y0), (x1, y1) = centre - half, centre + half
+    assert any(x0 <= p["x"] <= x1 and y0 <= p["y"] <= y1 for p in points), "the box should hold some points"
+    box_select(page, (x0, y1), (x1, y0))
+    summary = page.locator("[data-testid=stMarkdown]", has_text=re.compile(r"points? selected"))
+    summary.wait_for(timeout=TIMEOUT_MS)
+    # the box as the chart drew it (mouse pixels round the corners we asked for)
+    box = page.evaluate("() => { const s = document.querySelectorAll('.js-plotly-plot')[0]._fullLayout.selections[0];"
+                        " return [s.x0, s.x1, s.y0, s.y1]; }")
+    (x0, x1), (y0, y1) = sorted(box[:2]), sorted(box[2:])
+    inside = {int(p["custom"]) for p in points if x0 <= p["x"] <= x1 and y0 <= p["y"] <= y1}
+    assert summary.inner_text().startswith(f"{len(inside):,} points selected")
+    page.get_by_role("button", name="Download indices, labels and codes (CSV)").wait_for()
+    wait_idle(page)
+    assert page.locator("[data-testid=stImage] img").count() >= 1

@@ -1,0 +1,208 @@
+"""AppTest: every page renders for each shipped model; the Latent Space page shows a point and a
+selection; bad uploads give one clear message and the app keeps working."""
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, ROUTER_PAGES, has_dataset
+
+PAGES = sorted(f"{ROUTER_PAGES}/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+
+def shipped_models() -> list[Path]:
+    """The shipped checkpoints the app lists (the catalog skips unreadable files)."""
+    from lvm_core.catalog import SHIPPED_DIR, list_models
+
+    return [e.path for e in list_models([SHIPPED_DIR])]
+
+
+SHIPPED = shipped_models()
+TIMEOUT = 240
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """Computed maps go to a temp folder; user models come from an empty one."""
+    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
+
+
+def describe(path: Path) -> dict:
+    from lvm_core.checkpoints import read_description
+
+    return read_description(path)
+
+
+def app_on(router: str, path: Path) -> AppTest:
+    """The app (conftest's app_router) with a model chosen in the sidebar, before its first run."""
+    at = AppTest.from_file(router, default_timeout=TIMEOUT)
+    at.session_state["dataset"] = describe(path)["dataset"]
+    at.session_state["model_path"] = str(path)
+    at.session_state["map_n"] = 1_000   # small maps: the suite stays fast
+    return at
+
+
+def assert_clean(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    assert not at.error, f"{where}: {[e.value for e in at.error]}"
+
+
+def model_params(pattern: str):
+    found = [p for p in SHIPPED if p.match(pattern)]
+    return [pytest.param(p, id=p.stem) for p in found] or [pytest.param(None, marks=pytest.mark.skip("none shipped"))]
+
+
+def run_every_page(router: str, path: Path) -> None:
+    at = app_on(router, path)
+    at.run()
+    assert_clean(at, f"{path.stem} default page")
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_clean(at, f"{path.stem} {page}")
+
+
+@pytest.mark.parametrize("path", model_params("digits-*.safetensors"))
+def test_every_page_renders_for_each_digits_model(app_router, path):
+    run_every_page(app_router, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", model_params("*mnist-*.safetensors"))
+def test_every_page_renders_for_each_shipped_mnist_model(app_router, path):
+    if not has_dataset(describe(path)["dataset"]):
+        pytest.skip(f"{describe(path)['dataset']} not in $LVM_DATA_DIR")
+    run_every_page(app_router, path)
+
+
+def digits_vae() -> Path:
+    path = ROOT / "checkpoints" / "digits-vae-mlp-8.safetensors"
+    if not path.exists():
+        pytest.skip("digits-vae-mlp-8 not trained yet")
+    return path
+
+
+def test_latent_space_shows_a_map_with_its_trustworthiness_and_a_typed_point(app_router):
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.run()
+    assert_clean(at, "first run")
+    assert at.title[0].value == "Latent space"
+    assert any("Trustworthiness" in c.value for c in at.caption)
+    assert not [m for m in at.markdown if m.value.startswith("**Point")]
+    at.number_input(key="point_box").set_value(17).run()
+    assert_clean(at, "typed point")
+    from lvm_core import load_dataset
+
+    label = int(load_dataset("digits", "test").labels[17])
+    assert any(m.value.startswith(f"**Point 17** · class **{label}**") for m in at.markdown)
+    assert at.session_state["selected_index"] == 17
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert captions[:3] == ["original x", "reconstruction x̂", "|x − x̂| (white = off by 1)"]
+    assert any("q(z|x)" in c for c in captions)   # a VAE: samples from its posterior
+
+
+def test_a_region_selection_shows_a_gallery_and_a_csv(app_router):
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.session_state["selected_indices"] = [3, 5, 8]
+    at.session_state["selection_of"] = ("digits", "test")
+    at.run()
+    assert_clean(at, "gallery")
+    assert any(m.value.startswith("**3 points selected**") for m in at.markdown)
+    assert at.get("download_button")
+
+
+@pytest.mark.parametrize("colour", ["reconstruction error", "one latent dimension"])
+def test_colouring_by_error_or_a_dimension(app_router, colour):
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.session_state["map_colour"] = colour
+    at.run()
+    assert_clean(at, colour)
+
+
+def test_3d_tsne_map_of_the_digits(app_router):
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "tsne"
+    at.session_state["map_3d"] = True
+    at.run()
+    assert_clean(at, "3-D t-SNE")
+    assert any(c.value.startswith("t-SNE, 360 points") for c in at.caption)
+
+
+# --- bad uploads, through the sidebar's checkpoint uploader ---
+
+def _truncated() -> bytes:
+    return digits_vae().read_bytes()[:200]
+
+
+def _not_a_checkpoint() -> bytes:
+    header = json.dumps({"__metadata__": {"other": "tool"}}).encode()
+    return struct.pack("<Q", len(header)) + header
+
+
+def _mnist_model() -> bytes:
+    from lvm_core import ModelConfig, build_model
+    from lvm_core.checkpoints import checkpoint_bytes
+
+    model = build_model(ModelConfig(kind="ae", arch="mlp", image_shape=(1, 28, 28), latent_dim=4, hidden=(8,)))
+    return checkpoint_bytes(model, dataset="mnist", class_names=[str(i) for i in range(10)])
+
+
+BAD_UPLOADS = {
+    "text file": (lambda: b"hello, I am not a model", "not a checkpoint"),
+    "safetensors of another tool": (_not_a_checkpoint, "not an LVM Explorer checkpoint"),
+    "truncated": (_truncated, "truncated"),
+    "pickle": (lambda: b"PK\x03\x04" + b"\x00" * 64, "pickle"),
+    "other image size": (_mnist_model, "28x28"),
+}
+
+
+@pytest.mark.parametrize("what", list(BAD_UPLOADS))
+def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(app_router, what):
+    make, expected = BAD_UPLOADS[what]
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.run()
+    assert_clean(at, "before the upload")
+    at.file_uploader(key="upload").set_value(("upload.safetensors", make(), "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    messages = [e.value for e in at.error]
+    assert len(messages) == 1 and expected in messages[0], messages
+    assert "\n" not in messages[0].strip()
+    # the app keeps working on the model chosen before: its map is drawn
+    assert at.title[0].value == "Latent space"
+    assert any("Trustworthiness" in c.value for c in at.caption)
+
+
+def test_a_good_upload_is_used_in_place_of_the_chosen_model(app_router):
+    from lvm_core import ModelConfig, build_model
+    from lvm_core.checkpoints import checkpoint_bytes
+
+    model = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=3, hidden=(8,)))
+    data = checkpoint_bytes(model, dataset="digits", class_names=[str(i) for i in range(10)], name="mine")
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.run()
+    at.file_uploader(key="upload").set_value(("mine.safetensors", data, "application/octet-stream")).run()
+    assert_clean(at, "good upload")
+    assert any(c.value == "VAE mlp z=3 on digits" for c in at.sidebar.caption)
+    assert any("(3 numbers)" in c.value for c in at.caption)
+
+
+def test_all_split_is_train_then_test(app_router):
+    from lvm_core import load_dataset
+
+    at = app_on(app_router, digits_vae())
+    at.session_state["map_method"] = "pca"
+    at.session_state["split"] = "all"
+    at.run()
+    assert_clean(at, "all split")
+    n_train = len(load_dataset("digits", "train"))
+    at.number_input(key="point_box").set_value(n_train + 2).run()
+    label = int(load_dataset("digits", "test").labels[2])
+    assert any(m.value.startswith(f"**Point {n_train + 2}** · class **{label}**") for m in at.markdown)
