@@ -25,6 +25,7 @@ st.caption("An autoencoder learns to reconstruct what it was trained on, so its 
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 data = cache.dataset(sel.dataset, sel.split)
 names = data.class_names
+images_of = "train and test" if sel.split == "all" else sel.split  # "the 70,000 train and test images"
 scores_tab, unseen_tab, yours_tab = st.tabs(["Scores", "A class it never saw", "Score an image"])
 
 with scores_tab:
@@ -36,7 +37,7 @@ with scores_tab:
     fig.add_vline(x=threshold, line_dash="dash", line_color="red", annotation_text=f"threshold {threshold:.4f}")
     fig.update_layout(yaxis_title="images (log scale)", height=280, margin=dict(t=30, b=10))
     st.plotly_chart(fig, key="anomaly_histogram")
-    st.write(f"**{int(flagged.sum())}** of {len(flagged):,} {sel.split} images score above the threshold.")
+    st.write(f"**{int(flagged.sum())}** of the {len(flagged):,} {images_of} images score above the threshold.")
 
     n = st.slider("Most anomalous images to show", 4, 24, 12, key="anomaly_n")
     top = most_anomalous(enc.errors, n)
@@ -117,7 +118,7 @@ with yours_tab:
                    caption="image · reconstruction · |difference|")
         right.metric("Reconstruction error", f"{score[0]:.4f}", f"{score[0] / threshold:.1f}× the threshold",
                      delta_color="inverse")
-        right.write(f"{verdict}: it scores above {rank:.1%} of the {sel.split} images "
+        right.write(f"{verdict}: it scores above {rank:.1%} of the {images_of} images "
                     f"(threshold {threshold:.4f}, the {pct:g}th percentile, set on the Scores tab).")
         if source == "all black":
             right.caption("A blank frame is easy to reconstruct, so it scores low: reconstruction error flags what "

@@ -15,9 +15,10 @@ from conftest import requires_mnist
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
-def open_page(page: str, dataset: str = "digits") -> AppTest:
+def open_page(page: str, dataset: str = "digits", split: str = "test") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["dataset"] = dataset
+    at.session_state["split"] = split
     at.run()
     at.switch_page(page).run()
     assert_clean(at)
@@ -44,9 +45,12 @@ def png_of_a_digit_on_paper() -> bytes:
 def test_anomalies_page_scores_threshold_and_gallery():
     at = open_page("pages/anomalies.py")
     assert at.title[0].value == "Anomaly detection"
-    assert "**4** of 360 test images score above the threshold" in markdown(at)  # 99th percentile of 360
+    assert "**4** of the 360 test images score above the threshold" in markdown(at)  # 99th percentile of 360
     at.slider(key="anomaly_percentile").set_value(90.0).run()
-    assert "**36** of 360 test images" in markdown(at)
+    assert "**36** of the 360 test images" in markdown(at)
+
+    at = open_page("pages/anomalies.py", split="all")
+    assert "**18** of the 1,797 train and test images score above the threshold" in markdown(at)
     assert len(at.get("plotly_chart")) >= 2 and len(at.get("image")) >= 1
 
 
