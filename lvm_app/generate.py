@@ -83,6 +83,20 @@ def load(path) -> Checkpoint | None:
         return None
 
 
+def _keep(key: str) -> None:
+    st.session_state[f"{key}_kept"] = st.session_state[key]
+
+
+def _kept_selectbox(where, label: str, options: list[str], key: str, default: str, format_func) -> str:
+    """A select box whose choice survives a visit to another page: Streamlit drops a widget's state on
+    a page that lacks it, so the choice is kept under a second key and handed back to it on each run."""
+    kept = f"{key}_kept"
+    if st.session_state.get(kept) not in options:
+        st.session_state[kept] = default
+    st.session_state[key] = st.session_state[kept]
+    return where.selectbox(label, options, key=key, format_func=format_func, on_change=_keep, args=(key,))
+
+
 def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
     """An AE and a VAE of one dataset with the same latent size, chosen in two select boxes.
     Default: the like-for-like tutorial pair (mlp), else the first matching pair.
@@ -95,21 +109,20 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
         st.warning(f"Comparing needs an AE and a VAE of {dataset} with the same latent size; "
                    "train the missing one on the Train page.")
         st.stop()
-    ae_paths = [str(e.path) for e in twins]
-    if st.session_state.get("pair_ae") not in ae_paths:
-        best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim
-                                                                  for v in vaes)))
-        st.session_state.pair_ae = str(best.path)
+    best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim
+                                                              for v in vaes)))
     left, right = st.columns(2)
     by_path = {str(e.path): e for e in entries}
-    ae_path = left.selectbox("Autoencoder", ae_paths, key="pair_ae", format_func=lambda p: by_path[p].label)
+    label = lambda p: by_path[p].label  # noqa: E731
+    ae_path = _kept_selectbox(left, "Autoencoder", [str(e.path) for e in twins], "pair_ae", str(best.path), label)
     ae = by_path[ae_path]
+    if st.session_state.get("pair_vae_for") != ae_path:    # a new AE: offer its own-shape VAE again
+        st.session_state.pair_vae_for = ae_path
+        st.session_state.pop("pair_vae_kept", None)
     partners = [v for v in vaes if v.latent_dim == ae.latent_dim]
-    vae_paths = [str(v.path) for v in partners]
-    if st.session_state.get("pair_vae") not in vae_paths:
-        st.session_state.pair_vae = str(next((v.path for v in partners if v.arch == ae.arch), partners[0].path))
-    vae_path = right.selectbox("Variational autoencoder", vae_paths, key="pair_vae",
-                               format_func=lambda p: by_path[p].label)
+    default = next((v for v in partners if v.arch == ae.arch), partners[0])
+    vae_path = _kept_selectbox(right, "Variational autoencoder", [str(v.path) for v in partners], "pair_vae",
+                               str(default.path), label)
     pair = load(ae_path), load(vae_path)
     if not all(pair):
         st.stop()
@@ -220,10 +233,11 @@ def manifold_figure(grid: np.ndarray, x_range, y_range, n: int, places: np.ndarr
     fig.add_trace(go.Scattergl(x=gx.ravel(), y=gy.ravel(), mode="markers", name="spot",
                                marker={"size": 8, "opacity": 0.0, "color": "white"},
                                hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>"))
-    for trace in fig.data[:-1]:
-        trace.marker.opacity = 0.6
-        trace.marker.size = 3
-    fig.update_xaxes(range=[x_range[0] - half_x, x_range[1] + half_x], showticklabels=True, title="z0")
-    fig.update_yaxes(range=[y_range[0] - half_y, y_range[1] + half_y], showticklabels=True, title="z1")
+    for trace in fig.data[:-1]:             # the codes: visible on the dark picture
+        trace.marker.update(opacity=0.8, size=4)
+    fig.update_xaxes(range=[x_range[0] - half_x, x_range[1] + half_x], showticklabels=True, title="z0",
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[y_range[0] - half_y, y_range[1] + half_y], showticklabels=True, title="z1",
+                     showgrid=False, zeroline=False)
     fig.update_layout(clickmode="event+select", dragmode="zoom")
     return fig

@@ -136,6 +136,23 @@ def test_the_tutorial_pair_shows_the_lesson_in_numbers():
     assert vae < 130 and ae > 250 and ae_gmm < vae
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+def test_the_chosen_pair_survives_a_switch_between_compare_and_interpolation():
+    """Streamlit forgets a widget's state on a page without it; the pair is kept for both pages."""
+    conv = [e for e in SHIPPED if e.dataset == "mnist" and e.arch == "conv" and e.latent_dim == 32]
+    if len(conv) < 2:
+        pytest.skip("the MNIST conv pair is not trained yet")
+    at = open_page("pages/compare.py", "mnist")
+    ae_conv = next(str(e.path) for e in conv if e.kind == "ae")
+    at.selectbox(key="pair_ae").set_value(ae_conv).run()
+    assert Path(at.selectbox(key="pair_vae").value).stem == "mnist-vae-conv-32"   # follows the AE's shape
+    at.switch_page("pages/interpolate.py").run()
+    assert at.selectbox(key="pair_ae").value == ae_conv
+    at.switch_page("pages/compare.py").run()
+    assert at.selectbox(key="pair_ae").value == ae_conv and not at.exception
+
+
 @pytest.mark.parametrize("dataset", PAIRED)
 def test_interpolation_filmstrips_gif_and_method(dataset):
     at = open_page("pages/interpolate.py", dataset)
