@@ -9,6 +9,11 @@ PAGES = {
     "Explore": [
         st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", default=True),
     ],
+    "Generate": [
+        st.Page("pages/sliders.py", title="Latent sliders", icon="🎚️"),
+        st.Page("pages/compare.py", title="AE vs VAE", icon="⚖️"),
+        st.Page("pages/interpolate.py", title="Interpolation", icon="🎞️"),
+    ],
     "Applications": [
         st.Page("pages/anomalies.py", title="Anomalies", icon="🚨"),
         st.Page("pages/denoising.py", title="Denoising", icon="🧹"),
@@ -17,11 +22,6 @@ PAGES = {
     ],
     "Models": [
         st.Page("pages/train.py", title="Train", icon="🏋️"),
-    ],
-    "Generate": [
-        st.Page("pages/sliders.py", title="Latent sliders", icon="🎚️"),
-        st.Page("pages/compare.py", title="AE vs VAE", icon="⚖️"),
-        st.Page("pages/interpolate.py", title="Interpolation", icon="🎞️"),
     ],
 }
 
