@@ -55,11 +55,21 @@ classifiers() {
   $C --dataset digits        --epochs 40 --batch-size 32
 }
 
+# The maps the Latent Space page opens on: t-SNE of each model's test split (10k points), plus UMAP for
+# the default model, so a first map needs no computation. They are keyed by each checkpoint's sha256:
+# rerun this after retraining (maps of old weights are deleted first; nothing else reads them).
+projections() {
+  rm -f checkpoints/projections/*.npz
+  $PY -m lvm_core project checkpoints/*.safetensors --method tsne
+  $PY -m lvm_core project checkpoints/mnist-vae-conv-32.safetensors --method umap
+}
+
 case "${1:-all}" in
   1) lane1 ;;
   2) lane2 ;;
   all) lane1 & lane2 & wait; classifiers; applications ;;
   applications) applications ;;
   classifiers) classifiers ;;
+  projections) projections ;;
 esac
 $PY -m lvm_core table checkpoints --out checkpoints/README.md

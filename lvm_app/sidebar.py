@@ -16,6 +16,8 @@ from . import cache
 DEFAULT_DATASET = "mnist"
 OFFLINE_DATASET = "digits"
 DEFAULT_MODEL_NAME = "mnist-vae-conv-32"
+# The model a dataset opens on: a VAE (its page shows samples from q(z|x)) trained on every class.
+DEFAULT_MODELS = {"mnist": DEFAULT_MODEL_NAME, "fashion-mnist": "fashion-vae-conv-32", "digits": "digits-vae-mlp-8"}
 
 
 @dataclass
@@ -58,7 +60,7 @@ def render_sidebar() -> Selection | None:
                 st.warning("No model for this dataset yet: train one on the Train page.")
                 return None
             paths = [str(e.path) for e in choices]
-            default = next((i for i, e in enumerate(choices) if e.name == DEFAULT_MODEL_NAME), 0)
+            default = _default_model(choices, DEFAULT_MODELS.get(dataset))
             if st.session_state.get("model_path") not in paths:
                 st.session_state.model_path = paths[default]
             path = st.selectbox("Model", paths, key="model_path",
@@ -90,6 +92,13 @@ def _uploaded(upload, dataset: str) -> Checkpoint | None:
                  f"{dataset} has {exp[1]}x{exp[2]} images. Pick its dataset, or another file.")
         return None
     return ckpt
+
+
+def _default_model(choices, name: str | None) -> int:
+    """Index of the named model, else of the first one trained on every class without noise, else 0."""
+    named = [i for i, e in enumerate(choices) if e.name == name]
+    plain = [i for i, e in enumerate(choices) if not e.excluded and not e.denoising]
+    return (named or plain or [0])[0]
 
 
 def _forget_selection_when_changed(dataset: str, split: str) -> None:

@@ -51,28 +51,34 @@ def assert_clean(at: AppTest, where: str) -> None:
     assert not at.error, f"{where}: {[e.value for e in at.error]}"
 
 
-def model_params(pattern: str):
-    found = [p for p in SHIPPED if p.match(pattern)]
+def model_params(digits: bool):
+    found = [p for p in SHIPPED if (describe(p)["dataset"] == "digits") == digits]
     return [pytest.param(p, id=p.stem) for p in found] or [pytest.param(None, marks=pytest.mark.skip("none shipped"))]
 
 
 def run_every_page(router: str, path: Path) -> None:
+    """Each page, with the router's sidebar holding this model, draws its title and raises nothing."""
+    from lvm_core import load_checkpoint
+
+    title = load_checkpoint(path).title
     at = app_on(router, path)
     at.run()
     assert_clean(at, f"{path.stem} default page")
     for page in PAGES:
         at.switch_page(page).run()
         assert_clean(at, f"{path.stem} {page}")
+        assert at.title, f"{path.stem} {page}: no title"
+        assert title in [c.value for c in at.sidebar.caption], f"{path.stem} {page}: sidebar lost the model"
 
 
-@pytest.mark.parametrize("path", model_params("digits-*.safetensors"))
+@pytest.mark.parametrize("path", model_params(digits=True))
 def test_every_page_renders_for_each_digits_model(app_router, path):
     run_every_page(app_router, path)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", model_params("*mnist-*.safetensors"))
-def test_every_page_renders_for_each_shipped_mnist_model(app_router, path):
+@pytest.mark.parametrize("path", model_params(digits=False))
+def test_every_page_renders_for_each_shipped_28x28_model(app_router, path):
     if not has_dataset(describe(path)["dataset"]):
         pytest.skip(f"{describe(path)['dataset']} not in $LVM_DATA_DIR")
     run_every_page(app_router, path)
@@ -206,3 +212,21 @@ def test_all_split_is_train_then_test(app_router):
     at.number_input(key="point_box").set_value(n_train + 2).run()
     label = int(load_dataset("digits", "test").labels[2])
     assert any(m.value.startswith(f"**Point {n_train + 2}** · class **{label}**") for m in at.markdown)
+
+
+def test_offline_without_mnist_the_app_says_so_once_and_opens_on_digits(app_router, tmp_path, monkeypatch):
+    from lvm_app import sidebar
+
+    monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "no_data"))
+    sidebar._available.clear()   # a process-wide cache: other tests saw MNIST
+    try:
+        at = AppTest.from_file(app_router, default_timeout=TIMEOUT)
+        at.run()
+        assert_clean(at, "offline")
+        assert [i.value for i in at.sidebar.info] == [
+            "MNIST is not available offline: showing the bundled 8×8 digits models."]
+        assert at.sidebar.selectbox(key="dataset").value == "digits"
+        assert Path(at.sidebar.selectbox(key="model_path").value).name == "digits-vae-mlp-8.safetensors"
+        assert any(c.value.startswith("t-SNE, 360 points (shipped") for c in at.caption)
+    finally:
+        sidebar._available.clear()
