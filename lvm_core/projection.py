@@ -122,7 +122,7 @@ def _tsne(codes, dims, seed, progress, perplexity, early_exaggeration_iter, n_it
     return np.asarray(tsne.fit(codes), dtype=np.float32)
 
 
-def _umap(codes, dims, seed, progress, n_neighbors, min_dist) -> np.ndarray:
+def _umap(codes, dims, seed, progress, n_neighbors, min_dist, n_epochs=None) -> np.ndarray:
     if progress:
         progress(0.0, "UMAP: finding neighbours and laying out the graph")
     import umap
@@ -130,21 +130,22 @@ def _umap(codes, dims, seed, progress, n_neighbors, min_dist) -> np.ndarray:
     n_neighbors = int(min(n_neighbors, len(codes) - 1))
     # A fixed random_state makes the map reproducible (and single-threaded, which this shared machine wants).
     reducer = umap.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist),
-                        random_state=seed, n_jobs=1)
+                        random_state=seed, n_jobs=1, n_epochs=n_epochs)
     return reducer.fit_transform(codes).astype(np.float32)
 
 
 _umap_warm = threading.Event()
+UMAP_EXACT_BELOW = 4096   # UMAP finds neighbours exactly below this many points, with NN-descent above
 
 
 def warm_up_umap() -> None:
-    """Compile UMAP's numba code on a tiny problem (30-50 s cold, seconds once numba's cache is filled),
-    so that no user waits for it. Idempotent; meant for a background thread at start-up."""
+    """Compile UMAP's numba code (30-75 s cold) on small problems that take both of its neighbour
+    searches and both map sizes, so that no user waits for it. Idempotent; for a background thread."""
     if _umap_warm.is_set():
         return
-    codes = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
-    for dims in (2, 3):
-        _umap(codes, dims, 0, None, n_neighbors=5, min_dist=0.1)
+    rng = np.random.default_rng(0)
+    for n, dims in ((64, 3), (UMAP_EXACT_BELOW + 100, 2)):
+        _umap(rng.normal(size=(n, 4)).astype(np.float32), dims, 0, None, n_neighbors=5, min_dist=0.1, n_epochs=5)
     _umap_warm.set()
 
 
