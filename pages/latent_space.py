@@ -110,7 +110,7 @@ def show_gallery(indices: np.ndarray) -> None:
     more = f" · the first {len(shown)} shown" if len(shown) < len(indices) else ""
     st.markdown(f"**{len(indices):,} points selected**{more}")
     counts = np.bincount(enc.labels[indices], minlength=len(data.class_names))
-    st.caption("Classes: " + ", ".join(f"{data.class_names[c]} {k}" for c, k in enumerate(counts) if k))
+    st.caption("By class: " + ", ".join(f"{data.class_names[c]} ×{k}" for c, k in enumerate(counts) if k))
     cols = min(len(shown), 8)
     for start in range(0, len(shown), cols):
         rows = shown[start:start + cols]
@@ -159,7 +159,8 @@ def explorer() -> None:
                    "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method])
         st.caption("Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's "
                    "toolbar and drag around some points (Pan, in the toolbar, makes clicks work again)."
-                   if dims == 2 else "Click a point to look inside it (box and lasso need a 2-D map).")
+                   if dims == 2 else "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its "
+                   "index and type it under 'Point' to look inside it.")
     remember(event, chart)
     with detail_col:
         region = st.session_state.get("selected_indices")
