@@ -67,7 +67,7 @@ projections() {
 case "${1:-all}" in
   1) lane1 ;;
   2) lane2 ;;
-  all) lane1 & lane2 & wait; classifiers; applications ;;
+  all) lane1 & lane2 & wait; classifiers; applications; projections ;;
   applications) applications ;;
   classifiers) classifiers ;;
   projections) projections ;;

@@ -137,7 +137,7 @@ def cmd_train(args) -> None:
                         device=args.device, threads=args.threads, input_noise=args.noise,
                         exclude_classes=tuple(args.exclude_class))
     train_fit = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
-    model = build_model(config)
+    model = build_model(config, seed=args.seed)
     bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
 
     def on_epoch(record):
@@ -263,7 +263,12 @@ def cmd_table(args) -> None:
         lines.append(f"| `{p.name}` | {ck.title.split(' on ')[0]} | {ck.dataset} | {epochs} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     if args.out:
-        Path(args.out).write_text(text)
+        out = Path(args.out)
+        old = out.read_text() if out.exists() else ""
+        start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
+        if start in old and end in old:  # replace only the generated block of a hand-written README
+            text = old[:old.index(start) + len(start)] + "\n" + text + old[old.index(end):]
+        out.write_text(text)
         print(f"wrote {args.out}: {len(paths)} checkpoints")
     else:
         sys.stdout.write(text)
