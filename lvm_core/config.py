@@ -82,3 +82,14 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'256, 128' or '256 128' -> (256, 128): hidden sizes as a person types them."""
+    try:
+        sizes = tuple(int(s) for s in text.replace(",", " ").split())
+    except ValueError:
+        raise ValueError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {text!r}") from None
+    if not sizes:
+        raise ValueError("give at least one hidden size")
+    return sizes

@@ -11,6 +11,7 @@ import streamlit as st
 
 from lvm_app import cache
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
+from lvm_core.config import parse_sizes
 from lvm_core.data import is_available
 from lvm_core.jobs import DIVERGED, DONE, FAILED, QUEUED, STOPPED, default_configs, registry
 
@@ -38,22 +39,12 @@ def reset_settings() -> None:
     st.session_state.update(dataset_settings(st.session_state.train_dataset))
 
 
-def parse_hidden(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(s) for s in text.replace(",", " ").split())
-    except ValueError:
-        raise ValueError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {text!r}") from None
-    if not sizes:
-        raise ValueError("give at least one hidden size")
-    return sizes
-
-
 def settings() -> tuple[ModelConfig, TrainConfig]:
     """The configs the widgets describe; raises ValueError with a plain message when they can't work."""
     s = st.session_state
     kind = s.train_kind
     model = ModelConfig(kind=KINDS[kind], arch=s.train_arch, image_shape=DATASETS[s.train_dataset].image_shape,
-                        latent_dim=int(s.train_latent), hidden=parse_hidden(s[f"train_hidden_{s.train_arch}"]),
+                        latent_dim=int(s.train_latent), hidden=parse_sizes(s[f"train_hidden_{s.train_arch}"]),
                         beta=float(s.get("train_beta", 1.0)) if kind == "VAE" else 1.0)
     train = TrainConfig(epochs=int(s.train_epochs), batch_size=int(s.train_batch), lr=float(s.train_lr),
                         seed=int(s.train_seed), device="cpu", threads=1,

@@ -74,3 +74,12 @@ def test_vae_beta_weights_the_kl():
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ValueError):
         ModelConfig(**bad)
+
+
+def test_parse_sizes():
+    from lvm_core.config import parse_sizes
+
+    assert parse_sizes("256, 128") == parse_sizes("256 128") == (256, 128)
+    for bad in ("", "12a", "1.5"):
+        with pytest.raises(ValueError):
+            parse_sizes(bad)
