@@ -12,6 +12,7 @@ from lvm_core.checkpoints import Checkpoint
 from lvm_core.data import is_available
 
 from . import cache
+from .routing import require_router
 
 DEFAULT_DATASET = "mnist"
 OFFLINE_DATASET = "digits"
@@ -111,6 +112,7 @@ def _forget_selection_when_changed(dataset: str, split: str) -> None:
 
 def current() -> Selection:
     """The selection made in the sidebar this run; stops the page with a message when there is none."""
+    require_router()
     sel = st.session_state.get("selection")
     if sel is None:
         st.info("Choose a dataset and a model in the sidebar.")

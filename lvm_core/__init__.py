@@ -7,3 +7,7 @@ from .data import DATASETS, ImageDataset, load_dataset  # noqa: E402
 from .errors import CheckpointError, DatasetUnavailable, ImageError, LvmError, TrainingDiverged  # noqa: E402
 from .models import MODEL_KINDS, build_model  # noqa: E402
 from .training import fit  # noqa: E402
+
+__all__ = ["Checkpoint", "load_checkpoint", "save_checkpoint", "ModelConfig", "TrainConfig", "DATASETS",
+           "ImageDataset", "load_dataset", "CheckpointError", "DatasetUnavailable", "ImageError", "LvmError",
+           "TrainingDiverged", "MODEL_KINDS", "build_model", "fit"]

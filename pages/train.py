@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache
+from lvm_app import cache, routing
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import parse_sizes
 from lvm_core.data import is_available
@@ -223,8 +223,7 @@ def live(job_id: str, polling: bool) -> None:
         loss_charts(p.history, p.step_curve, c.kind == "vae")
     with right:
         if p.snapshots:
-            last = len(p.snapshots) - 1
-            index = last
+            index = last = len(p.snapshots) - 1
             if not p.active and last > 0:
                 index = st.slider("Timeline: epoch", 0, last, last, key=f"timeline_{job.id}")
             latent_map(p, DATASETS[job.dataset].class_names, index)
@@ -232,6 +231,7 @@ def live(job_id: str, polling: bool) -> None:
             st.caption("The latent map appears once the dataset is loaded.")
 
 
+routing.require_router()
 st.title("Train a model")
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()

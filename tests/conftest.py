@@ -95,19 +95,4 @@ def digits_2d_vae():
 
 # --- AppTest of the whole app (router + shared sidebar + a page) ---
 
-ROUTER_PAGES = "app_pages"
-
-
-@pytest.fixture(scope="session")
-def app_router(tmp_path_factory) -> str:
-    """Path of a copy of streamlit_app.py for AppTest, whose pages are at "app_pages/<name>.py"
-    (at.switch_page("app_pages/latent_space.py")).
-
-    A folder named pages/ beside the main script puts Streamlit 1.67 in its old pages-folder mode,
-    which AppTest restores before every run: from the second run on, the current page would run
-    alone, without the router's shared sidebar. The copy's pages folder (a link to pages/) has another name."""
-    folder = tmp_path_factory.mktemp("router")
-    (folder / ROUTER_PAGES).symlink_to(ROOT / "pages", target_is_directory=True)
-    router = (ROOT / "streamlit_app.py").read_text().replace('st.Page("pages/', f'st.Page("{ROUTER_PAGES}/')
-    (folder / "streamlit_app.py").write_text(router)
-    return str(folder / "streamlit_app.py")
+APP = str(ROOT / "streamlit_app.py")   # AppTest.from_file(APP), then at.switch_page("pages/<name>.py")

@@ -3,16 +3,13 @@ shipped digits models (fast); the MNIST versions are marked slow."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import requires_mnist
+from conftest import APP, requires_mnist
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 def open_page(page: str, dataset: str = "digits", split: str = "test") -> AppTest:
@@ -112,7 +109,7 @@ def test_nonlinear_pca_page_plots_the_shipped_sweep():
     assert list(slider.options) == ["2", "4", "8", "16", "32"]
     slider.set_value(2).run()
     assert_clean(at)
-    mse = at.caption[-1].value
+    mse = at.main.caption[-1].value
     assert "PCA, 2 components" in mse and "autoencoder, 2-number code" in mse
 
 

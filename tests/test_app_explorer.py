@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, ROUTER_PAGES, has_dataset
+from conftest import APP, ROOT, has_dataset
 
-PAGES = sorted(f"{ROUTER_PAGES}/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+
 
 def shipped_models() -> list[Path]:
     """The shipped checkpoints the app lists (the catalog skips unreadable files)."""
@@ -37,9 +38,9 @@ def describe(path: Path) -> dict:
     return read_description(path)
 
 
-def app_on(router: str, path: Path) -> AppTest:
-    """The app (conftest's app_router) with a model chosen in the sidebar, before its first run."""
-    at = AppTest.from_file(router, default_timeout=TIMEOUT)
+def app_on(path: Path) -> AppTest:
+    """The app with a model chosen in the sidebar, before its first run."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["dataset"] = describe(path)["dataset"]
     at.session_state["model_path"] = str(path)
     at.session_state["map_n"] = 1_000   # small maps: the suite stays fast
@@ -56,12 +57,12 @@ def model_params(digits: bool):
     return [pytest.param(p, id=p.stem) for p in found] or [pytest.param(None, marks=pytest.mark.skip("none shipped"))]
 
 
-def run_every_page(router: str, path: Path) -> None:
+def run_every_page(path: Path) -> None:
     """Each page, with the router's sidebar holding this model, draws its title and raises nothing."""
     from lvm_core import load_checkpoint
 
     title = load_checkpoint(path).title
-    at = app_on(router, path)
+    at = app_on(path)
     at.run()
     assert_clean(at, f"{path.stem} default page")
     for page in PAGES:
@@ -72,16 +73,16 @@ def run_every_page(router: str, path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", model_params(digits=True))
-def test_every_page_renders_for_each_digits_model(app_router, path):
-    run_every_page(app_router, path)
+def test_every_page_renders_for_each_digits_model(path):
+    run_every_page(path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", model_params(digits=False))
-def test_every_page_renders_for_each_shipped_28x28_model(app_router, path):
+def test_every_page_renders_for_each_shipped_28x28_model(path):
     if not has_dataset(describe(path)["dataset"]):
         pytest.skip(f"{describe(path)['dataset']} not in $LVM_DATA_DIR")
-    run_every_page(app_router, path)
+    run_every_page(path)
 
 
 def digits_vae() -> Path:
@@ -91,8 +92,8 @@ def digits_vae() -> Path:
     return path
 
 
-def test_latent_space_shows_a_map_with_its_trustworthiness_and_a_typed_point(app_router):
-    at = app_on(app_router, digits_vae())
+def test_latent_space_shows_a_map_with_its_trustworthiness_and_a_typed_point():
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.run()
     assert_clean(at, "first run")
@@ -111,8 +112,8 @@ def test_latent_space_shows_a_map_with_its_trustworthiness_and_a_typed_point(app
     assert any("q(z|x)" in c for c in captions)   # a VAE: samples from its posterior
 
 
-def test_a_region_selection_shows_a_gallery_and_a_csv(app_router):
-    at = app_on(app_router, digits_vae())
+def test_a_region_selection_shows_a_gallery_and_a_csv():
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.session_state["selected_indices"] = [3, 5, 8]
     at.session_state["selection_of"] = ("digits", "test")
@@ -123,16 +124,16 @@ def test_a_region_selection_shows_a_gallery_and_a_csv(app_router):
 
 
 @pytest.mark.parametrize("colour", ["reconstruction error", "one latent dimension"])
-def test_colouring_by_error_or_a_dimension(app_router, colour):
-    at = app_on(app_router, digits_vae())
+def test_colouring_by_error_or_a_dimension(colour):
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.session_state["map_colour"] = colour
     at.run()
     assert_clean(at, colour)
 
 
-def test_3d_tsne_map_of_the_digits(app_router):
-    at = app_on(app_router, digits_vae())
+def test_3d_tsne_map_of_the_digits():
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "tsne"
     at.session_state["map_3d"] = True
     at.run()
@@ -169,9 +170,9 @@ BAD_UPLOADS = {
 
 
 @pytest.mark.parametrize("what", list(BAD_UPLOADS))
-def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(app_router, what):
+def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(what):
     make, expected = BAD_UPLOADS[what]
-    at = app_on(app_router, digits_vae())
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.run()
     assert_clean(at, "before the upload")
@@ -185,13 +186,13 @@ def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(app_router
     assert any("Trustworthiness" in c.value for c in at.caption)
 
 
-def test_a_good_upload_is_used_in_place_of_the_chosen_model(app_router):
+def test_a_good_upload_is_used_in_place_of_the_chosen_model():
     from lvm_core import ModelConfig, build_model
     from lvm_core.checkpoints import checkpoint_bytes
 
     model = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=3, hidden=(8,)))
     data = checkpoint_bytes(model, dataset="digits", class_names=[str(i) for i in range(10)], name="mine")
-    at = app_on(app_router, digits_vae())
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.run()
     at.file_uploader(key="upload").set_value(("mine.safetensors", data, "application/octet-stream")).run()
@@ -200,10 +201,10 @@ def test_a_good_upload_is_used_in_place_of_the_chosen_model(app_router):
     assert any("(3 numbers)" in c.value for c in at.caption)
 
 
-def test_all_split_is_train_then_test(app_router):
+def test_all_split_is_train_then_test():
     from lvm_core import load_dataset
 
-    at = app_on(app_router, digits_vae())
+    at = app_on(digits_vae())
     at.session_state["map_method"] = "pca"
     at.session_state["split"] = "all"
     at.run()
@@ -214,13 +215,13 @@ def test_all_split_is_train_then_test(app_router):
     assert any(m.value.startswith(f"**Point {n_train + 2}** · class **{label}**") for m in at.markdown)
 
 
-def test_offline_without_mnist_the_app_says_so_once_and_opens_on_digits(app_router, tmp_path, monkeypatch):
+def test_offline_without_mnist_the_app_says_so_once_and_opens_on_digits(tmp_path, monkeypatch):
     from lvm_app import sidebar
 
     monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "no_data"))
     sidebar._available.clear()   # a process-wide cache: other tests saw MNIST
     try:
-        at = AppTest.from_file(app_router, default_timeout=TIMEOUT)
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         at.run()
         assert_clean(at, "offline")
         assert [i.value for i in at.sidebar.info] == [

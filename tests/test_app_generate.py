@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import has_dataset
+from conftest import APP, has_dataset
 from lvm_core.catalog import SHIPPED_DIR, list_models
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 SHIPPED = [e for e in list_models([SHIPPED_DIR])]
 DATASETS = sorted({e.dataset for e in SHIPPED})
 

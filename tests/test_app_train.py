@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lvm_core.jobs import registry
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = "pages"
+from conftest import APP
 
 
 @pytest.fixture
@@ -19,30 +17,11 @@ def models_dir(tmp_path, monkeypatch):
     return tmp_path / "models"
 
 
-@pytest.fixture
-def app(tmp_path) -> tuple[str, str]:
-    """The app's router, run the way a server runs it once st.navigation has taken over.
-
-    A folder named pages/ beside the main script puts Streamlit 1.67 in its old pages-folder mode
-    until some run calls st.navigation, and AppTest resets that mode before every run: a page
-    reached with switch_page would then run alone, without the router's shared sidebar. A copy
-    of the router whose pages folder (a link to the real one) has another name avoids that.
-    Returns (router script, the Train page's path relative to it).
-    """
-    if not (ROOT / PAGES).is_dir():
-        return str(ROOT / "streamlit_app.py"), "pages/train.py"
-    (tmp_path / "app_pages").symlink_to(ROOT / PAGES, target_is_directory=True)
-    router = (ROOT / "streamlit_app.py").read_text().replace(f'"{PAGES}/', '"app_pages/')
-    (tmp_path / "streamlit_app.py").write_text(router)
-    return str(tmp_path / "streamlit_app.py"), "app_pages/train.py"
-
-
-def train_page(app: tuple[str, str], **settings) -> AppTest:
+def train_page(**settings) -> AppTest:
     """A session on the Train page with digits chosen and `settings` (widget key -> value) set."""
-    script, train = app
-    at = AppTest.from_file(script, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page(train).run()
+    at.switch_page("pages/train.py").run()
     at.selectbox(key="train_dataset").set_value("digits").run()
     for key, value in settings.items():
         at.get_by_key(key).set_value(value)
@@ -63,8 +42,8 @@ def start_and_wait(at: AppTest, timeout: float = 60.0):
     return job
 
 
-def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(app, models_dir):
-    at = train_page(app, train_epochs=1, train_name="class demo")
+def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
+    at = train_page(train_epochs=1, train_name="class demo")
     job = start_and_wait(at)
     assert not at.error, [e.value for e in at.error]
     saved = models_dir / "class-demo.safetensors"
@@ -81,7 +60,7 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(app, models_dir)
     assert selection.ckpt.path.resolve() == saved.resolve() and selection.ckpt.name == "class-demo"
 
     # Any other session: the model is in the sidebar's picker at once, and loads.
-    other = AppTest.from_file(app[0], default_timeout=60)
+    other = AppTest.from_file(APP, default_timeout=60)
     other.run()
     other.sidebar.selectbox(key="dataset").set_value("digits").run()
     picker = other.sidebar.selectbox(key="model_path")
@@ -90,12 +69,12 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(app, models_dir)
     assert not other.exception and other.session_state["selection"].ckpt.digest == selection.ckpt.digest
 
 
-def test_bad_settings_and_a_diverging_run_give_one_line_messages(app, models_dir):
-    at = train_page(app, train_hidden_mlp="64, lots")
+def test_bad_settings_and_a_diverging_run_give_one_line_messages(models_dir):
+    at = train_page(train_hidden_mlp="64, lots")
     at.button(key="train_start").click().run()
     assert "whole numbers" in at.error[0].value and not models_dir.exists()
 
-    at = train_page(app, train_lr=10.0, train_epochs=2)
+    at = train_page(train_lr=10.0, train_epochs=2)
     job = start_and_wait(at)
     assert job.status == "diverged"
     assert "diverged" in at.error[0].value and "learning rate 10" in at.error[0].value

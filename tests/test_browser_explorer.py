@@ -73,3 +73,23 @@ def test_box_select_shows_a_gallery_of_the_points_inside(app_url, browser_page):
     page.get_by_role("button", name="Download indices, labels and codes (CSV)").wait_for()
     wait_idle(page)
     assert page.locator("[data-testid=stImage] img").count() >= 1
+
+
+@pytest.mark.parametrize("url_path, heading", [("train", "Train a model"), ("sliders", "Latent sliders")])
+def test_a_deep_link_on_a_fresh_server_opens_the_page_inside_the_router(tmp_path, chromium_browser, url_path,
+                                                                        heading):
+    """The first request a new server sees is /train: the page still has the shared sidebar and the app's
+    navigation (with a folder named pages/, Streamlit would otherwise run that page by itself)."""
+    from browser_support import AppServer
+
+    env = {"LVM_WARM_UP": "0", "LVM_CACHE_DIR": str(tmp_path / "cache"), "LVM_MODELS_DIR": str(tmp_path / "models")}
+    with AppServer(env=env, log_path=tmp_path / "streamlit.log") as server:
+        page = chromium_browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            open_page(page, server.url, url_path, timeout_ms=TIMEOUT_MS)
+            page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+            sidebar = page.locator("[data-testid=stSidebar]")
+            sidebar.get_by_text("Model", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+            assert sidebar.get_by_text("Applications").count() >= 1   # the router's page groups
+        finally:
+            page.close()

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from lvm_core import ModelConfig, TrainConfig, build_model, fit
 from lvm_core.metrics import evaluate, knn_accuracy, pca_mse
