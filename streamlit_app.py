@@ -1,6 +1,7 @@
 """LVM Explorer: a router over pages/ with one sidebar shared by every page."""
 import streamlit as st
 
+from lvm_app.cache import start_warm_up
 from lvm_app.sidebar import render_sidebar
 
 st.set_page_config(page_title="LVM Explorer", page_icon="🧭", layout="wide")
@@ -26,5 +27,7 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-st.session_state.selection = render_sidebar()
+selection = st.session_state.selection = render_sidebar()
 page.run()
+if selection is not None:   # once per server process, after the first page is drawn, so it never delays it
+    start_warm_up(selection.dataset, selection.split, str(selection.ckpt.path) if selection.ckpt.path else None)

@@ -74,7 +74,6 @@ def render_sidebar() -> Selection | None:
         split = st.radio("Split", cache.SPLITS, horizontal=True, key="split",
                          help="Which images to look at; 'all' is train then test (70,000 for MNIST).")
         _forget_selection_when_changed(dataset, split)
-        cache.start_warm_up(dataset, split, str(ckpt.path) if ckpt.path else None)
         st.caption(ckpt.title)
     return Selection(ckpt=ckpt, dataset=dataset, split=split)
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -41,3 +43,29 @@ def test_without_classes(digits):
 def test_unknown_dataset():
     with pytest.raises(DatasetUnavailable, match="unknown dataset"):
         load_dataset("cifar", "test")
+
+
+def test_is_available_finds_torchvision_files_and_nothing_else(tmp_path):
+    from lvm_core.data import TORCHVISION_FILES, is_available
+
+    assert is_available("digits", data_dir=tmp_path) and not is_available("cifar", data_dir=tmp_path)
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in TORCHVISION_FILES[:-1]:
+        (raw / name).write_bytes(b"\0" * 16)
+    assert not is_available("fashion-mnist", data_dir=tmp_path)   # one file missing
+    (raw / TORCHVISION_FILES[-1]).write_bytes(b"")
+    assert not is_available("fashion-mnist", data_dir=tmp_path)   # one file empty
+    (raw / TORCHVISION_FILES[-1]).write_bytes(b"\0" * 16)
+    assert is_available("fashion-mnist", data_dir=tmp_path) and not is_available("mnist", data_dir=tmp_path)
+
+
+@requires_mnist
+def test_is_available_neither_reads_the_data_nor_imports_torchvision():
+    """The sidebar asks on every new session: the answer must cost a few stat calls, not a 2 s import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from lvm_core.data import is_available; "
+            "assert is_available('mnist'); assert 'torchvision' not in sys.modules, 'torchvision imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
