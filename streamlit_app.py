@@ -28,6 +28,8 @@ PAGES = {
 
 page = st.navigation(PAGES)
 selection = st.session_state.selection = render_sidebar()
-page.run()
-if selection is not None:   # once per server process, after the first page is drawn, so it never delays it
-    start_warm_up(selection.dataset, selection.split, str(selection.ckpt.path) if selection.ckpt.path else None)
+try:
+    page.run()
+finally:   # once per server process, after the first page (even one that stops early): it never delays it
+    if selection is not None:
+        start_warm_up(selection.dataset, selection.split, str(selection.ckpt.path) if selection.ckpt.path else None)

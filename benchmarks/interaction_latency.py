@@ -221,6 +221,8 @@ def main() -> None:
                 print(f"click -> original + reconstruction, LVM Explorer, {n_all:,} points: {median_ms(full)}")
                 print(f"click -> every image, LVM Explorer, {n_all:,} points: {median_ms(full, 1)}")
                 print(f"click -> image, bare Streamlit page, {len(plotly_points(page)):,} points: {median_ms(bare_full)}")
+                ratio = statistics.median([t[0] for t in full if t]) / statistics.median([t[0] for t in bare_full if t])
+                print(f"ours / bare at {n_all:,} points: {ratio:.2f}x")
         browser.close()
 
 

@@ -2,8 +2,8 @@
 
 Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
 disk (lvm_core.projection.MapStore), so they survive a restart. A background thread started once
-per server process loads the default dataset, encodes the default model and compiles UMAP
-while the first page is drawn.
+per server process, right after the first page is drawn, loads the default dataset, encodes the
+default model and compiles UMAP.
 """
 from __future__ import annotations
 

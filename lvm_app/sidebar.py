@@ -16,9 +16,8 @@ from .routing import require_router
 
 DEFAULT_DATASET = "mnist"
 OFFLINE_DATASET = "digits"
-DEFAULT_MODEL_NAME = "mnist-vae-conv-32"
 # The model a dataset opens on: a VAE (its page shows samples from q(z|x)) trained on every class.
-DEFAULT_MODELS = {"mnist": DEFAULT_MODEL_NAME, "fashion-mnist": "fashion-vae-conv-32", "digits": "digits-vae-mlp-8"}
+DEFAULT_MODELS = {"mnist": "mnist-vae-conv-32", "fashion-mnist": "fashion-vae-conv-32", "digits": "digits-vae-mlp-8"}
 
 
 @dataclass
@@ -28,13 +27,8 @@ class Selection:
     split: str
 
 
-@st.cache_data(show_spinner=False, ttl=60)
-def _available(name: str) -> bool:
-    return is_available(name)
-
-
 def _default_dataset(options: list[str]) -> str:
-    if DEFAULT_DATASET in options and _available(DEFAULT_DATASET):
+    if DEFAULT_DATASET in options and is_available(DEFAULT_DATASET):
         return DEFAULT_DATASET
     return OFFLINE_DATASET if OFFLINE_DATASET in options else options[0]
 
@@ -49,7 +43,7 @@ def render_sidebar() -> Selection | None:
             if st.session_state.dataset != DEFAULT_DATASET:
                 st.info("MNIST is not available offline: showing the bundled 8×8 digits models.")
         dataset = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda d: DATASETS[d].title)
-        if not _available(dataset):
+        if not is_available(dataset):
             st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
                      f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
             return None

@@ -36,7 +36,7 @@ def uploaded_image(dataset: str, key: str) -> np.ndarray | None:
 
 
 def show(image: np.ndarray, side: int = DISPLAY_SIDE) -> np.ndarray:
-    """(H, W) in [0, 1] enlarged by whole pixels to about `side` (never shrunk), for st.image."""
+    """(H, W) or (H, W, 3) in [0, 1] enlarged by whole pixels to about `side` (never shrunk), for st.image."""
     return enlarge(np.clip(image, 0, 1), max(1, side // max(image.shape)))
 
 

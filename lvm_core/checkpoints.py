@@ -26,6 +26,8 @@ from .models import build_model
 
 FORMAT = "lvm-explorer/1"
 SUFFIX = ".safetensors"
+_UMASK = os.umask(0)   # read once, at import: setting it back and forth later would race with threads
+os.umask(_UMASK)
 
 
 @dataclass
@@ -85,20 +87,30 @@ def save_checkpoint(path, model: nn.Module, **kwargs) -> Path:
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved model is an ordinary file
+def write_temp_file(folder: Path, name: str, data: bytes) -> Path:
+    """data in a new hidden temp file in folder (for name), fsynced, with an ordinary file's permissions
+    (mkstemp makes 0600). The caller renames or links it into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            os.chmod(tmp, 0o666 & ~_UMASK)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace path with data atomically: a crash mid-write leaves the old file (or none), never half a file."""
+    tmp = write_temp_file(path.parent, path.name, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -293,9 +293,9 @@ def cmd_sweep(args) -> None:
 def cmd_project(args) -> None:
     from . import load_checkpoint, load_dataset
     from .inference import encode_split
-    from .projection import SHIPPED_DIR, MapStore, available_methods, store_maps
+    from .projection import PROJECTIONS_DIR, MapStore, available_methods, store_maps
 
-    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else SHIPPED_DIR)
+    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR)
     for path in args.checkpoints:
         ckpt = load_checkpoint(path)
         data = load_dataset(ckpt.dataset, args.split, args.data_dir, download=False)

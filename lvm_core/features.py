@@ -13,6 +13,7 @@ from torch import nn
 from .data import ImageDataset
 from .inference import encode
 from .metrics import knn_accuracy
+from .projection import subset_indices
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def subset(data: ImageDataset, n: int | None, seed: int = 0) -> ImageDataset:
     """n images drawn without replacement (all of them when n is None or too big), in dataset order."""
     if n is None or n >= len(data):
         return data
-    idx = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
+    idx = subset_indices(len(data), n, seed)
     return ImageDataset(data.name, data.split, data.images[idx], data.labels[idx], data.class_names)
 
 

@@ -12,7 +12,6 @@ import copy
 import math
 import os
 import re
-import tempfile
 import threading
 import time
 import traceback
@@ -24,11 +23,12 @@ import numpy as np
 import torch
 
 from .catalog import user_models_dir
-from .checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
+from .checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint, write_temp_file
 from .config import ModelConfig, TrainConfig
 from .data import load_dataset
 from .errors import LvmError, TrainingDiverged
 from .inference import encode
+from .latent import pca_map
 from .metrics import evaluate
 from .models import build_model
 from .training import StepReport, fit
@@ -240,16 +240,13 @@ def latent_map_2d(codes: np.ndarray, previous: np.ndarray | None = None) -> np.n
     the previous epoch's points, so clusters neither flip nor spin between snapshots while each
     snapshot is still the best 2-D view of its own codes.
     """
-    codes = np.asarray(codes, dtype=np.float64)
-    if codes.shape[1] <= 2:
-        return np.pad(codes, ((0, 0), (0, 2 - codes.shape[1]))).astype(np.float32)
-    centered = codes - codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(centered, full_matrices=False)
-    points = centered @ vt[:2].T
-    if previous is not None:
-        u, _, wt = np.linalg.svd(points.T @ previous)
-        points = points @ (u @ wt)
-    return points.astype(np.float32)
+    from scipy.linalg import orthogonal_procrustes
+
+    points = pca_map(codes).place(codes)
+    if previous is not None and np.shape(codes)[1] > 2:
+        rotation, _ = orthogonal_procrustes(points.astype(np.float64), np.asarray(previous, np.float64))
+        points = (points @ rotation).astype(np.float32)
+    return points
 
 
 def binned_curve(values: list[float], max_points: int = STEP_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -283,21 +280,16 @@ def save_new_checkpoint(folder: Path, stem: str, serialise) -> Path:
         path = folder / f"{candidate}{SUFFIX}"
         if path.exists():
             continue
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{candidate}.", suffix=".tmp")
+        tmp = write_temp_file(folder, candidate, serialise(candidate))
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(serialise(candidate))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                continue
-            except OSError:  # a filesystem without hard links: the exists() check above must do
-                os.replace(tmp, path)
-            return path
+            os.link(tmp, path)
+        except FileExistsError:
+            continue
+        except OSError:  # a filesystem without hard links: the exists() check above must do
+            os.replace(tmp, path)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
+        return path
     raise LvmError(f"no free file name for {stem!r} in {folder}")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .images import enlarge, make_grid, to_uint8
 from .inference import decode
 from .sampling import INTERPOLATIONS
 
@@ -84,9 +85,7 @@ def manifold_grid(model: nn.Module, x_range: tuple[float, float], y_range: tuple
     into one (n*H, n*W) image whose top-left is (x_min, y_max), like a plot's axes."""
     if model.config.latent_dim != 2:
         raise ValueError(f"the decoded plane needs a 2-d latent space; this model has {model.config.latent_dim}")
-    images = decode(model, plane_codes(x_range, y_range, n))
-    _, h, w = images.shape
-    return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    return make_grid(decode(model, plane_codes(x_range, y_range, n)), ncols=n, pad=0)
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
@@ -101,8 +100,6 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
     """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back."""
     from PIL import Image
-
-    from .images import enlarge, to_uint8
 
     frames = np.asarray(frames)
     if bounce and len(frames) > 2:

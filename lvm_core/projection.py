@@ -8,6 +8,7 @@ needs no computation.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -19,8 +20,11 @@ from typing import Callable
 
 import numpy as np
 
+from .catalog import SHIPPED_DIR
+from .checkpoints import atomic_write_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DIR = ROOT / "checkpoints" / "projections"
+PROJECTIONS_DIR = SHIPPED_DIR / "projections"   # the shipped models' default maps
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "raw": "raw axes (2-d latent)"}
 DEFAULT_PARAMS = {
     "pca": {},
@@ -257,7 +261,7 @@ class MapStore:
     Reads the shipped folder first, then the cache folder; writes only to the cache folder.
     One lock per key, so two sessions asking for the same new map compute it once."""
 
-    def __init__(self, shipped_dir=SHIPPED_DIR, write_dir=None, memory_entries: int = 16):
+    def __init__(self, shipped_dir=PROJECTIONS_DIR, write_dir=None, memory_entries: int = 16):
         self.shipped_dir = Path(shipped_dir)
         self.write_dir = Path(write_dir) if write_dir else cache_dir() / "projections"
         self._memory: OrderedDict[MapKey, LatentMap] = OrderedDict()
@@ -311,16 +315,14 @@ class MapStore:
 
 def _write_map(path: Path, key: MapKey, m: LatentMap) -> None:
     """Atomic: a crash mid-write leaves no half file that a later read would trust."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     labels = m.labels.astype(np.int16 if m.labels.max(initial=0) < 2 ** 15 else np.int64)
-    with open(tmp, "wb") as f:
-        # compressed: indices and labels shrink to almost nothing (shipped maps live in git)
-        np.savez_compressed(f, embedding=m.embedding.astype(np.float32), indices=m.indices.astype(np.int32),
-                            labels=labels, errors=m.errors.astype(np.float32),
-                            trustworthiness=np.float64(m.trustworthiness), seconds=np.float64(m.seconds),
-                            key=np.array(json.dumps(key.__dict__)))
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    # compressed: indices and labels shrink to almost nothing (shipped maps live in git)
+    np.savez_compressed(buffer, embedding=m.embedding.astype(np.float32), indices=m.indices.astype(np.int32),
+                        labels=labels, errors=m.errors.astype(np.float32),
+                        trustworthiness=np.float64(m.trustworthiness), seconds=np.float64(m.seconds),
+                        key=np.array(json.dumps(key.__dict__)))
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _read_map(path: Path, source: str) -> LatentMap | None:

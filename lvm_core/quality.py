@@ -22,10 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .catalog import SHIPPED_DIR
 from .errors import CheckpointError
 
 FORMAT = "lvm-explorer-classifier/1"
-CLASSIFIER_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "classifiers"
+CLASSIFIER_DIR = SHIPPED_DIR / "classifiers"
 FEATURES = 84  # LeNet-5's last hidden width
 
 
@@ -179,19 +180,16 @@ def save_classifier(clf: Classifier, path) -> Path:
 
 def load_classifier(path) -> Classifier:
     """Read a classifier file (safetensors + JSON only). Raises CheckpointError with the reason."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such classifier; train one with "
                               f"`python -m lvm_core train-classifier --dataset {path.name.split('-lenet')[0]}`")
     try:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "pt") as f:
+        with safe_open(str(path), "pt") as f:   # one read: the description, then the tensors
             meta = json.loads((f.metadata() or {})["lvm_explorer"])
-        tensors = load_file(str(path))
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, KeyError, json.JSONDecodeError) as exc:
         raise CheckpointError(f"{path}: not a classifier file ({type(exc).__name__})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

@@ -4,9 +4,8 @@ import streamlit as st
 
 from lvm_app import cache, plots
 from lvm_app.sidebar import current
-from lvm_app.upload import DISPLAY_SIDE, show, strip
+from lvm_app.upload import show, strip
 from lvm_core import LvmError
-from lvm_core.images import enlarge
 from lvm_core.models import is_variational
 from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
 from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
@@ -89,12 +88,10 @@ def show_point(index: int) -> None:
     view = point_view(ckpt.model, data.images, enc.labels, enc.codes, enc.recon, index)
     st.markdown(f"**Point {view.index}** · class **{data.class_names[view.label]}** · "
                 f"reconstruction error (MSE) **{view.error:.4f}**")
-    factor = max(1, DISPLAY_SIDE // view.image.shape[-1])
     cols = st.columns(3)
     cols[0].image(show(view.image), caption="original x", output_format="PNG")
     cols[1].image(show(view.recon), caption="reconstruction x̂", output_format="PNG")
-    cols[2].image(enlarge(plots.heat(view.difference), factor), caption="|x − x̂| (white = off by 1)",
-                  output_format="PNG")
+    cols[2].image(show(plots.heat(view.difference)), caption="|x − x̂| (white = off by 1)", output_format="PNG")
     st.image(strip([view.neighbour_images]), output_format="PNG",
              caption="Nearest codes in latent space: similar codes, similar images")
     if view.posterior_samples is not None:

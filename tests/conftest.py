@@ -96,3 +96,27 @@ def digits_2d_vae():
 # --- AppTest of the whole app (router + shared sidebar + a page) ---
 
 APP = str(ROOT / "streamlit_app.py")   # AppTest.from_file(APP), then at.switch_page("pages/<name>.py")
+
+
+def assert_clean(at, where: str = "") -> None:
+    """No exception and no st.error on the AppTest's last run."""
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    assert not at.error, f"{where}: {[e.value for e in at.error]}"
+
+
+def open_page(page: str, dataset: str = "digits", model_path: str | None = None, split: str = "test", **state):
+    """An AppTest session on one page (its path, "pages/<name>.py"), with the sidebar's dataset, model and
+    split chosen; `state` (session_state keys) is set after the first run, which resets a selection."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = dataset
+    at.session_state["split"] = split
+    if model_path:
+        at.session_state["model_path"] = model_path
+    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page).run()
+    assert_clean(at, page)
+    return at

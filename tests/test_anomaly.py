@@ -13,11 +13,6 @@ from lvm_core.catalog import SHIPPED_DIR
 from conftest import requires_mnist
 
 
-@pytest.fixture(scope="module")
-def digits_ae():
-    return load_checkpoint(SHIPPED_DIR / "digits-ae-mlp-8.safetensors")
-
-
 @pytest.mark.parametrize("name", ["digits-ae-mlp-8", "digits-vae-mlp-8"])
 def test_inverted_and_white_images_score_above_the_pages_threshold(name, digits):
     ckpt = load_checkpoint(SHIPPED_DIR / f"{name}.safetensors")

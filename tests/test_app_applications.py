@@ -8,23 +8,8 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, requires_mnist
+from conftest import assert_clean, open_page, requires_mnist
 
-
-
-def open_page(page: str, dataset: str = "digits", split: str = "test") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["dataset"] = dataset
-    at.session_state["split"] = split
-    at.run()
-    at.switch_page(page).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def markdown(at: AppTest) -> str:

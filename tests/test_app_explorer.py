@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, ROOT, has_dataset
+from conftest import APP, ROOT, assert_clean, has_dataset
 
 PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
 
@@ -45,11 +45,6 @@ def app_on(path: Path) -> AppTest:
     at.session_state["model_path"] = str(path)
     at.session_state["map_n"] = 1_000   # small maps: the suite stays fast
     return at
-
-
-def assert_clean(at: AppTest, where: str) -> None:
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-    assert not at.error, f"{where}: {[e.value for e in at.error]}"
 
 
 def model_params(digits: bool):
@@ -216,18 +211,12 @@ def test_all_split_is_train_then_test():
 
 
 def test_offline_without_mnist_the_app_says_so_once_and_opens_on_digits(tmp_path, monkeypatch):
-    from lvm_app import sidebar
-
     monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "no_data"))
-    sidebar._available.clear()   # a process-wide cache: other tests saw MNIST
-    try:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.run()
-        assert_clean(at, "offline")
-        assert [i.value for i in at.sidebar.info] == [
-            "MNIST is not available offline: showing the bundled 8×8 digits models."]
-        assert at.sidebar.selectbox(key="dataset").value == "digits"
-        assert Path(at.sidebar.selectbox(key="model_path").value).name == "digits-vae-mlp-8.safetensors"
-        assert any(c.value.startswith("t-SNE, 360 points (shipped") for c in at.caption)
-    finally:
-        sidebar._available.clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert_clean(at, "offline")
+    assert [i.value for i in at.sidebar.info] == [
+        "MNIST is not available offline: showing the bundled 8×8 digits models."]
+    assert at.sidebar.selectbox(key="dataset").value == "digits"
+    assert Path(at.sidebar.selectbox(key="model_path").value).name == "digits-vae-mlp-8.safetensors"
+    assert any(c.value.startswith("t-SNE, 360 points (shipped") for c in at.caption)

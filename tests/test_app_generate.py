@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, has_dataset
+from conftest import APP, has_dataset, open_page, requires_mnist
 from lvm_core.catalog import SHIPPED_DIR, list_models
 
-SHIPPED = [e for e in list_models([SHIPPED_DIR])]
+SHIPPED = list_models([SHIPPED_DIR])
 DATASETS = sorted({e.dataset for e in SHIPPED})
 
 
@@ -28,20 +28,6 @@ MODELS = [_param(e, e.dataset, e.name) for e in SHIPPED]
 PAIRED = [_param(d, d, d) for d in DATASETS
           if any(a.kind == "ae" and any(v.kind == "vae" and v.latent_dim == a.latent_dim and v.dataset == d
                                         for v in SHIPPED) for a in SHIPPED if a.dataset == d)]
-
-
-def open_page(page: str, dataset: str, model_path: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["dataset"] = dataset
-    if model_path:
-        at.session_state["model_path"] = model_path
-    at.run()
-    for key, value in state.items():        # after the first run: the sidebar resets a selection there
-        at.session_state[key] = value
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def image_urls(at: AppTest) -> list[str]:
@@ -121,7 +107,7 @@ def frechet(at: AppTest) -> list[float]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+@requires_mnist
 def test_the_tutorial_pair_shows_the_lesson_in_numbers():
     """Default pair on MNIST is the tutorial shape (mlp, z=32): the VAE's N(0, I) samples score far better
     than the AE's, and a mixture fitted to the AE's codes fixes the AE."""
@@ -136,7 +122,7 @@ def test_the_tutorial_pair_shows_the_lesson_in_numbers():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+@requires_mnist
 def test_the_chosen_pair_survives_a_switch_between_compare_and_interpolation():
     """Streamlit forgets a widget's state on a page without it; the pair is kept for both pages."""
     conv = [e for e in SHIPPED if e.dataset == "mnist" and e.arch == "conv" and e.latent_dim == 32]

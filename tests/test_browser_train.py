@@ -21,9 +21,7 @@ def bar_value(page) -> float:
 
 
 def open_train_page(page, app_url):
-    open_page(page, app_url, "")  # the router first: a fresh server only knows st.navigation after one run of it
-    page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
-    wait_idle(page)
+    open_page(page, app_url, "train")
     return page.get_by_test_id("stMain")
 
 

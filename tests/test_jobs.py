@@ -1,6 +1,7 @@
 """Background training jobs: progress, stop, divergence, the queue bound, and files never overwritten."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -143,6 +144,9 @@ def test_save_new_checkpoint_claims_a_free_name_atomically(tmp_path):
     assert (first.name, second.name) == ("x.safetensors", "x-2.safetensors")
     assert second.read_bytes() == b"x-2"  # serialised under the name it finally got
     assert saved_files(tmp_path) == ["x-2.safetensors", "x.safetensors"]  # no temp files left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert first.stat().st_mode & 0o777 == 0o666 & ~umask   # an ordinary file, not mkstemp's 0600
 
 
 def test_safe_stem_keeps_names_inside_the_folder():
