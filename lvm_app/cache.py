@@ -17,10 +17,10 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lvm_core import load_checkpoint, load_dataset
+from lvm_core import DatasetUnavailable, load_checkpoint, load_dataset
 from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
-from lvm_core.data import ImageDataset
+from lvm_core.data import ImageDataset, default_data_dir, is_available
 from lvm_core.inference import EncodedSplit, encode_split
 from lvm_core.projection import LatentMap, MapKey, MapStore, Progress, warm_up_umap
 from lvm_core.training import set_cpu_threads
@@ -54,6 +54,21 @@ def dataset(name: str, split: str) -> ImageDataset:
     train, test = dataset(name, "train"), dataset(name, "test")
     return ImageDataset(name, "all", torch.cat([train.images, test.images]), torch.cat([train.labels, test.labels]),
                         train.class_names)
+
+
+def available(name: str) -> bool:
+    """True when the dataset is on disk, or has just been downloaded (a failed try is not repeated
+    for 10 minutes, so an offline server does not retry on every page)."""
+    return is_available(name) or _downloaded(name, str(default_data_dir()))
+
+
+@st.cache_data(ttl=600, show_spinner="Downloading the dataset (once; MNIST is about 12 MB)…")
+def _downloaded(name: str, data_dir: str) -> bool:
+    try:
+        load_dataset(name, "train", data_dir), load_dataset(name, "test", data_dir)
+    except DatasetUnavailable:
+        return False
+    return True
 
 
 def split_size(name: str, split: str) -> int:

@@ -9,7 +9,6 @@ import streamlit as st
 
 from lvm_core import DATASETS, CheckpointError
 from lvm_core.checkpoints import Checkpoint
-from lvm_core.data import is_available
 
 from . import cache
 from .routing import require_router
@@ -28,7 +27,7 @@ class Selection:
 
 
 def _default_dataset(options: list[str]) -> str:
-    if DEFAULT_DATASET in options and is_available(DEFAULT_DATASET):
+    if DEFAULT_DATASET in options and cache.available(DEFAULT_DATASET):
         return DEFAULT_DATASET
     return OFFLINE_DATASET if OFFLINE_DATASET in options else options[0]
 
@@ -43,7 +42,7 @@ def render_sidebar() -> Selection | None:
             if st.session_state.dataset != DEFAULT_DATASET:
                 st.info("MNIST is not available offline: showing the bundled 8×8 digits models.")
         dataset = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda d: DATASETS[d].title)
-        if not is_available(dataset):
+        if not cache.available(dataset):
             st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
                      f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
             return None

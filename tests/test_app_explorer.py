@@ -210,6 +210,33 @@ def test_all_split_is_train_then_test():
     assert any(m.value.startswith(f"**Point {n_train + 2}** · class **{label}**") for m in at.markdown)
 
 
+@pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+def test_online_without_mnist_on_disk_the_app_downloads_it_and_opens_on_mnist(tmp_path, monkeypatch):
+    from lvm_app import cache
+    from lvm_core import load_dataset
+    from lvm_core.data import TORCHVISION_FILES, default_data_dir
+
+    shared = default_data_dir().resolve() / "MNIST" / "raw"
+    fetched = []
+
+    def download(name, split, data_dir):   # torchvision's download, with the network replaced by a link
+        raw = Path(data_dir) / "MNIST" / "raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        for file in TORCHVISION_FILES:
+            if not (raw / file).exists():
+                (raw / file).symlink_to(shared / file)
+        fetched.append((name, split))
+        return load_dataset(name, split, data_dir)
+
+    monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(cache, "load_dataset", download)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert_clean(at, "online")
+    assert fetched == [("mnist", "train"), ("mnist", "test")] and not at.sidebar.info
+    assert at.sidebar.selectbox(key="dataset").value == "mnist"
+
+
 def test_offline_without_mnist_the_app_says_so_once_and_opens_on_digits(tmp_path, monkeypatch):
     monkeypatch.setenv("LVM_DATA_DIR", str(tmp_path / "no_data"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)

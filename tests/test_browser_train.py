@@ -32,8 +32,13 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
     main.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
     page.get_by_role("option", name="scikit-learn 8x8 digits (offline)").click()
     wait_idle(page)
+    # A run long enough to watch, queue behind and stop, however fast the machine: the default digits
+    # model takes 0.07 s an epoch here (1000 epochs could end mid-test), 512-512 hidden layers ~0.3 s.
+    hidden = main.get_by_role("textbox", name="Hidden sizes")
+    hidden.fill("512, 512")
+    hidden.press("Enter")
     epochs = main.get_by_label("Epochs")
-    epochs.fill("1000")  # long enough to watch and stop: a digits epoch is 0.05-1 s, 1% of the bar is 10 epochs
+    epochs.fill("1000")  # 1% of the bar is 10 epochs
     epochs.press("Enter")
     main.get_by_label("Name").fill("browser run")
     main.get_by_label("Name").press("Enter")
