@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .data import ImageDataset
-from .inference import encode, reconstruct
+from .inference import encode, reconstruct, to_display
 from .models import is_variational
 from .training import evaluate_loss
 
@@ -18,7 +18,7 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
     pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split."""
     model.eval()
     recon = reconstruct(model, test.images)
-    metrics = {"mse": float(np.mean((test.images[:, 0].numpy() - recon) ** 2))}
+    metrics = {"mse": float(np.mean((to_display(test.images) - recon) ** 2))}
     if is_variational(model):
         parts = evaluate_loss(model, test.images, seed=seed)
         metrics["neg_elbo"] = parts["recon"] + parts["kl"]
