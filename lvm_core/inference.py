@@ -49,10 +49,20 @@ def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH)
     return torch.cat(out)[:, 0].numpy()
 
 
-def reconstruction_error(images: torch.Tensor, recon: np.ndarray) -> np.ndarray:
-    """Per-image mean squared error between images (N, 1, H, W) and recon (N, H, W): (N,)."""
+def _squared_errors(images, recon: np.ndarray) -> np.ndarray:
+    """images (N, 1, H, W) or (N, H, W), recon (N, H, W) -> (N, H*W) squared pixel differences."""
     x = images[:, 0].numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
-    return ((x - recon) ** 2).reshape(len(x), -1).mean(axis=1)
+    return ((x.reshape(len(x), -1) - np.asarray(recon).reshape(len(x), -1)) ** 2)
+
+
+def reconstruction_error(images, recon: np.ndarray) -> np.ndarray:
+    """Per-image mean squared error between images (N, 1, H, W) and recon (N, H, W): (N,)."""
+    return _squared_errors(images, recon).mean(axis=1)
+
+
+def per_pixel_mse(images, recon: np.ndarray) -> float:
+    """The mean squared error over every pixel of images (N, 1, H, W) and recon (N, H, W)."""
+    return float(_squared_errors(images, recon).mean(dtype=np.float64))
 
 
 @torch.no_grad()
