@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and save a checkpoint")
     t.add_argument("--model", choices=sorted(MODEL_KINDS), default="ae")
     t.add_argument("--arch", choices=sorted(ARCHS), default="mlp")
-    t.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    t.add_argument("--dataset", default="mnist", metavar="NAME_OR_PATH",
+                   help=f"{', '.join(DATASETS)}, a name from datasets.toml, or a folder / .npz of your images")
+    t.add_argument("--image-size", type=int, help="your images: square side to resize to (default 28)")
     _data_args(t)
     t.add_argument("--latent-dim", type=int, default=32)
     t.add_argument("--hidden", type=int, nargs="+", help="mlp widths or conv channels (default: 128 / 32 64)")
@@ -130,10 +132,13 @@ def cmd_train(args) -> None:
     from .data import load_dataset
     from .metrics import evaluate
     from .models import build_model
+    from .own_data import dataset_name, report_problems
     from .training import fit
 
+    args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
+    report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
                          latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
