@@ -63,13 +63,16 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
         test_images: torch.Tensor | None = None,
         on_step: Callable[[StepReport], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> FitResult:
+        should_stop: Callable[[], bool] | None = None,
+        sample_weights: torch.Tensor | None = None) -> FitResult:
     """Train `model` in place on images (N, C, H, W) in [0, 1].
 
     on_step gets a StepReport after every step, on_epoch the epoch's history dict, and
     should_stop is polled between steps: when it returns True the run ends and the model
     keeps the weights of its last completed epoch. A NaN/inf loss raises TrainingDiverged
     (the caller then saves nothing). Same seed, same data, same config: same weights.
+    sample_weights (N,) >= 0: each epoch draws N images with replacement in proportion to them
+    (debiased sampling, lvm_core.density) instead of a shuffle of all N.
     """
     device = resolve_device(config.device)
     if device.type == "cpu":
@@ -80,6 +83,11 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     data = train_images.to(device)
     n = data.shape[0]
+    if sample_weights is not None:
+        sample_weights = torch.as_tensor(sample_weights, dtype=torch.float64).flatten()
+        if sample_weights.shape[0] != n or not torch.isfinite(sample_weights).all() or (sample_weights < 0).any() \
+                or sample_weights.sum() <= 0:
+            raise ValueError(f"sample_weights must be {n} finite, non-negative numbers, not all zero")
     steps = math.ceil(n / config.batch_size)
     result = FitResult()
     last_good = copy.deepcopy(model.state_dict())
@@ -89,7 +97,10 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
         model.train()
         t0 = time.perf_counter()
         sums: dict[str, float] = {}
-        perm = torch.randperm(n, generator=order_gen).to(device)
+        if sample_weights is None:
+            perm = torch.randperm(n, generator=order_gen).to(device)
+        else:
+            perm = torch.multinomial(sample_weights, n, replacement=True, generator=order_gen).to(device)
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
                 model.load_state_dict(last_good)
