@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,factors,debias,rare}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,export,factors,debias,rare}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and save a checkpoint")
     t.add_argument("--model", choices=sorted(MODEL_KINDS), default="ae")
     t.add_argument("--arch", choices=sorted(ARCHS), default="mlp")
-    t.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    t.add_argument("--dataset", default="mnist", metavar="NAME_OR_PATH",
+                   help=f"{', '.join(DATASETS)}, a name from datasets.toml, or a folder / .npz of your images")
+    t.add_argument("--image-size", type=int, help="your images: square side to resize to (default 28)")
     _data_args(t)
     t.add_argument("--latent-dim", type=int, default=32)
     t.add_argument("--hidden", type=int, nargs="+", help="mlp widths or conv channels (default: 128 / 32 64)")
@@ -105,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _hidden_factor_args(sub)
 
+    ex = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
+    ex.add_argument("checkpoint")
+    ex.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
+
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
     tb.add_argument("--out", help="file to write (default: stdout)")
@@ -137,10 +143,13 @@ def cmd_train(args) -> None:
     from .data import load_dataset
     from .metrics import evaluate
     from .models import build_model
+    from .own_data import dataset_name, report_problems
     from .training import fit
 
+    args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
+    report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
                          latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
@@ -401,7 +410,18 @@ def cmd_rare(args) -> None:
     print(f"wrote {args.out}: the {len(idx)} rarest {args.split} images (indices {', '.join(map(str, idx[:8]))}...)")
 
 
+def cmd_export(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .export import export_onnx
+
+    ckpt = load_checkpoint(args.checkpoint)
+    out = export_onnx(ckpt, args.out)
+    c = ckpt.config
+    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+          f"in [0, 1], {out.stat().st_size} bytes")
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
             "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
-            "factors": cmd_factors, "debias": cmd_debias, "rare": cmd_rare}
+            "export": cmd_export, "factors": cmd_factors, "debias": cmd_debias, "rare": cmd_rare}

@@ -6,7 +6,7 @@ import streamlit as st
 from lvm_app import cache, generate
 from lvm_app.sidebar import current
 from lvm_core.images import enlarge, make_grid
-from lvm_core.inference import decode
+from lvm_core.inference import decode, to_display
 from lvm_core.latent import gif_bytes, interpolate
 from lvm_core.sampling import INTERPOLATIONS
 
@@ -46,7 +46,7 @@ for name, ckpt in zip(("AE", "VAE"), pair):
         st.stop()
 
 for column, i in zip(st.columns([1, 1, 6])[:2], (a, b)):
-    column.image(enlarge(data.images[i, 0].numpy(), tile), caption=f"#{i} ({data.class_names[data.labels[i]]})",
+    column.image(enlarge(to_display(data.images[i:i + 1])[0], tile), caption=f"#{i} ({data.class_names[data.labels[i]]})",
                  output_format="PNG")
 for name, ckpt in zip(frames, pair):
     st.markdown(f"**{name}** · {ckpt.title}")

@@ -6,6 +6,7 @@ from lvm_app import cache, plots
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
+from lvm_core.inference import to_display
 from lvm_core.models import is_variational
 from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
 from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
@@ -111,7 +112,7 @@ def show_gallery(indices: np.ndarray) -> None:
     cols = min(len(shown), 8)
     for start in range(0, len(shown), cols):
         rows = shown[start:start + cols]
-        st.image(strip([data.images[rows, 0].numpy(), enc.recon[rows]], side=48), output_format="PNG")
+        st.image(strip([to_display(data.images[rows]), enc.recon[rows]], side=48), output_format="PNG")
     st.caption("Each pair of rows: originals above, reconstructions below.")
     csv = selection_csv(indices, enc.labels, data.class_names, enc.errors, enc.codes)
     st.download_button("Download indices, labels and codes (CSV)", csv, mime="text/csv",

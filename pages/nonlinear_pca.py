@@ -9,7 +9,8 @@ from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import strip
 from lvm_core.inference import reconstruct
-from lvm_core.sweep import fit_pca, load_sweep, pca_reconstruct, sweep_checkpoints
+from lvm_core.pca import fit_pca, pca_reconstruct
+from lvm_core.sweep import load_sweep, sweep_checkpoints
 
 SHOWN = 10
 
