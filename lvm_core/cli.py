@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
     t.add_argument("--name", default="", help="display name stored in the checkpoint")
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
+    t.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
 
     e = sub.add_parser("evaluate", help="test-split metrics of a checkpoint")
     e.add_argument("checkpoint")
@@ -145,16 +146,29 @@ def cmd_train(args) -> None:
     model = build_model(config, seed=args.seed)
     bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
 
+    board = None
+    if args.logdir:
+        from .run_log import TensorBoardRun, run_dir
+
+        board = TensorBoardRun(run_dir(args.logdir, args.name or Path(args.out).stem), model, tconf,
+                               test.images, test.labels, test.class_names, dataset=args.dataset)
+
     def on_epoch(record):
         bar.set_postfix(loss=f"{record['loss']:.4g}", test=f"{record.get('test_loss', float('nan')):.4g}")
         bar.update()
+        if board:
+            board.on_epoch(record)
 
     try:
-        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch)
+        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
+                     on_step=board.on_step if board else None)
     finally:
         bar.close()
     model.cpu().eval()
     metrics = evaluate(model, train, test)
+    if board:
+        board.close(metrics)
+        print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")
     out = save_checkpoint(args.out, model, dataset=args.dataset, class_names=train.class_names,
                           train_config=tconf, metrics=metrics, history=result.history,
                           name=args.name or Path(args.out).stem)

@@ -27,6 +27,7 @@ class StepReport:
     step: int                       # 1-based within the epoch
     steps_per_epoch: int
     loss: float
+    parts: dict[str, float] | None = None   # the loss's parts this step ("loss", "recon", "kl"), for logs
 
 
 @dataclass
@@ -111,10 +112,11 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            for k, v in parts.items():
-                sums[k] = sums.get(k, 0.0) + (value if k == "loss" else v.item()) * x.shape[0]
+            values = {k: value if k == "loss" else v.item() for k, v in parts.items()}
+            for k, v in values.items():
+                sums[k] = sums.get(k, 0.0) + v * x.shape[0]
             if on_step is not None:
-                on_step(StepReport(epoch, step, steps, value))
+                on_step(StepReport(epoch, step, steps, value, values))
 
         record = {"epoch": epoch, **{k: v / n for k, v in sums.items()}}
         if test_images is not None:
