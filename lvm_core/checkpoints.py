@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,12 +20,11 @@ from torch import nn
 
 from .config import ModelConfig, TrainConfig
 from .errors import CheckpointError
+from .files import atomic_write_bytes
 from .models import build_model
 
 FORMAT = "lvm-explorer/1"
 SUFFIX = ".safetensors"
-_UMASK = os.umask(0)   # read once, at import: setting it back and forth later would race with threads
-os.umask(_UMASK)
 
 
 @dataclass
@@ -85,33 +82,6 @@ def save_checkpoint(path, model: nn.Module, **kwargs) -> Path:
     data = checkpoint_bytes(model, **kwargs)
     atomic_write_bytes(path, data)
     return path
-
-
-def write_temp_file(folder: Path, name: str, data: bytes) -> Path:
-    """data in a new hidden temp file in folder (for name), fsynced, with an ordinary file's permissions
-    (mkstemp makes 0600). The caller renames or links it into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, 0o666 & ~_UMASK)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace path with data atomically: a crash mid-write leaves the old file (or none), never half a file."""
-    tmp = write_temp_file(path.parent, path.name, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def load_checkpoint(source, name: str | None = None) -> Checkpoint:

@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,export}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     pj.add_argument("--dims", type=int, choices=[2, 3], default=2)
     _data_args(pj)
     pj.add_argument("--out-dir", help="default: checkpoints/projections, the shipped maps the app reads first")
+
+    ex = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
+    ex.add_argument("checkpoint")
+    ex.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
 
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
@@ -325,6 +329,18 @@ def cmd_project(args) -> None:
                   f"trustworthiness {m.trustworthiness:.4f} -> {out}", flush=True)
 
 
+def cmd_export(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .export import export_onnx
+
+    ckpt = load_checkpoint(args.checkpoint)
+    out = export_onnx(ckpt, args.out)
+    c = ckpt.config
+    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+          f"in [0, 1], {out.stat().st_size} bytes")
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
-            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project}
+            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
+            "export": cmd_export}

@@ -40,6 +40,20 @@ class ImageDataset:
         keep = ~torch.isin(self.labels, torch.as_tensor(list(classes), dtype=torch.long))
         return ImageDataset(self.name, self.split, self.images[keep], self.labels[keep], self.class_names)
 
+    def subset(self, n: int | None, seed: int = 0) -> "ImageDataset":
+        """n images drawn without replacement (all of them when n is None or too big), in dataset order."""
+        if n is None or n >= len(self):
+            return self
+        idx = subset_indices(len(self), n, seed)
+        return ImageDataset(self.name, self.split, self.images[idx], self.labels[idx], self.class_names)
+
+
+def subset_indices(total: int, n: int, seed: int = 0) -> np.ndarray:
+    """The same n of total points every time (sorted, int64): a fixed random sample, or all of them."""
+    if n >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
+
 
 @dataclass(frozen=True)
 class DatasetInfo:

@@ -3,8 +3,6 @@ manifold of a 2-d model, interpolation paths, and filmstrips as GIFs."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from torch import nn
@@ -46,29 +44,6 @@ def random_code(codes: np.ndarray, seed: int, variational: bool) -> np.ndarray:
     if variational:
         return rng.standard_normal(d).astype(np.float32)
     return (codes.mean(axis=0) + codes.std(axis=0) * rng.standard_normal(d)).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class LinearMap:
-    """A 2-D PCA map of codes that can also place a new code (an edited one): PCA is a fixed
-    linear function, unlike t-SNE, whose map has no function for a point it was not fitted on."""
-    mean: np.ndarray                # (D,)
-    components: np.ndarray          # (2, D) orthonormal rows: the two directions of largest variance
-
-    def place(self, codes: np.ndarray) -> np.ndarray:
-        """codes (N, D) or (D,) -> map coordinates (N, 2) or (2,)."""
-        return ((np.asarray(codes, np.float64) - self.mean) @ self.components.T).astype(np.float32)
-
-
-def pca_map(codes: np.ndarray) -> LinearMap:
-    """Fit the 2-D PCA map of codes (N, D); with D == 2 the map is the latent plane itself."""
-    codes = np.asarray(codes, np.float64)
-    if codes.shape[1] <= 2:
-        return LinearMap(np.zeros(codes.shape[1]), np.eye(2, codes.shape[1]))
-    mean = codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
-    signs = np.sign(vt[:2].sum(axis=1, keepdims=True)) + (vt[:2].sum(axis=1, keepdims=True) == 0)
-    return LinearMap(mean, vt[:2] * signs)  # fixed signs: the same map on every run
 
 
 def plane_codes(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:

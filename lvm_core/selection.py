@@ -7,8 +7,6 @@ back as a dict {"0": value, "1": ...}, AppTest and older versions as a list, so 
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .files import csv_text
 from .inference import sample_posterior, to_display
 from .models import is_variational
 
@@ -106,11 +105,10 @@ def point_view(model: nn.Module, images: torch.Tensor, labels: np.ndarray, codes
 def selection_csv(indices: np.ndarray, labels: np.ndarray, class_names: Sequence[str], errors: np.ndarray,
                   codes: np.ndarray) -> str:
     """One row per selected index: index, label, class, reconstruction error, then the code z_0..z_{D-1}."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["index", "label", "class", "error"] + [f"z{j}" for j in range(codes.shape[1])])
-    for i in np.asarray(indices, dtype=np.int64):
+    def row(i: int) -> list:
         label = int(labels[i])
         name = class_names[label] if 0 <= label < len(class_names) else str(label)
-        writer.writerow([int(i), label, name, f"{float(errors[i]):.6g}"] + [f"{float(v):.6g}" for v in codes[i]])
-    return out.getvalue()
+        return [int(i), label, name, f"{float(errors[i]):.6g}"] + [f"{float(v):.6g}" for v in codes[i]]
+
+    header = ["index", "label", "class", "error"] + [f"z{j}" for j in range(codes.shape[1])]
+    return csv_text(header, (row(i) for i in np.asarray(indices, dtype=np.int64)))
