@@ -101,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("checkpoint")
     ex.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
 
+    em = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
+                                          "and a Parquet table (pandas, Embedding Atlas)")
+    em.add_argument("checkpoint")
+    em.add_argument("--split", choices=["test", "train"], default="test")
+    em.add_argument("--n", type=int, default=10_000, help="points (default 10000; fewer if the split is smaller)")
+    em.add_argument("--method", choices=["pca", "tsne", "umap", "raw"], default="pca", help="map x/y (default pca)")
+    em.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    _data_args(em)
+    em.add_argument("--out", required=True, help="folder to write")
+
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
     tb.add_argument("--out", help="file to write (default: stdout)")
@@ -340,7 +350,24 @@ def cmd_export(args) -> None:
           f"in [0, 1], {out.stat().st_size} bytes")
 
 
+def cmd_export_map(args) -> None:
+    from .inference import encode_split
+    from .map_export import split_map_files, write_files
+    from .projection import MapKey, available_methods, compute_map
+
+    ckpt, splits = _load(args)
+    data = splits[args.split]
+    if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
+        raise ValueError(f"{args.method} {args.dims}-D is not available for a code of {ckpt.config.latent_dim}")
+    enc = encode_split(ckpt.model, data.images, data.labels)
+    key = MapKey.make(ckpt.digest, args.split, min(args.n, len(data)), args.method, args.dims)
+    latent_map = compute_map(key, enc.codes, enc.labels, enc.errors)
+    paths = write_files(args.out, split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name))
+    print(f"wrote {len(latent_map)} points of {ckpt.name} ({args.split}, {args.method}) to {args.out}: "
+          + ", ".join(p.name for p in paths))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
             "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
-            "export": cmd_export}
+            "export": cmd_export, "export-map": cmd_export_map}
