@@ -50,25 +50,25 @@ def decode(model: nn.Module, codes, batch_size: int = BATCH) -> np.ndarray:
 
 @torch.no_grad()
 def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> np.ndarray:
-    """images (N, C, H, W) -> reconstructions from the deterministic code, (N, H, W) in [0, 1]."""
+    """images (N, C, H, W) -> reconstructions from the deterministic code, (N, H, W) or (N, H, W, 3) in [0, 1]."""
     model.eval()
     out = [model(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
     return to_display(torch.cat(out))
 
 
 def _squared_errors(images, recon: np.ndarray) -> np.ndarray:
-    """images (N, 1, H, W) or (N, H, W), recon (N, H, W) -> (N, H*W) squared pixel differences."""
+    """images (N, C, H, W) tensor or display array, recon (N, H, W[, C]) -> (N, H*W*C) squared pixel differences."""
     x = to_display(images) if isinstance(images, torch.Tensor) else np.asarray(images)
-    return ((x.reshape(len(x), -1) - np.asarray(recon).reshape(len(x), -1)) ** 2)
+    return (x.reshape(len(x), -1) - np.asarray(recon).reshape(len(x), -1)) ** 2
 
 
 def reconstruction_error(images, recon: np.ndarray) -> np.ndarray:
-    """Per-image mean squared error between images (N, 1, H, W) and recon (N, H, W): (N,)."""
+    """Per-image mean squared error between images (N, C, H, W) and recon (N, H, W[, C]): (N,)."""
     return _squared_errors(images, recon).mean(axis=1)
 
 
 def per_pixel_mse(images, recon: np.ndarray) -> float:
-    """The mean squared error over every pixel of images (N, 1, H, W) and recon (N, H, W)."""
+    """The mean squared error over every pixel of images (N, C, H, W) and recon (N, H, W[, C])."""
     return float(_squared_errors(images, recon).mean(dtype=np.float64))
 
 

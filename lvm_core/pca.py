@@ -70,7 +70,6 @@ def pca_map(codes: np.ndarray, dims: int = 2) -> PrincipalComponents:
 
 
 def pca_reconstruct(pca: PrincipalComponents, images, k: int) -> np.ndarray:
-    """images (N, C, H, W) -> reconstructions from the first k components, clipped to [0, 1] like
-    a model's sigmoid output: (N, H, W), or (N, H, W, C) for colour (as inference.to_display)."""
-    n, c, h, w = images.shape
-    return to_display(np.clip(pca.reconstruct(images, k), 0, 1).reshape(n, c, h, w))
+    """images (N, C, H, W) -> reconstructions from the first k components, clipped to [0, 1] like a
+    model's sigmoid output, laid out as a model's: (N, H, W) for one channel, (N, H, W, C) for colour."""
+    return to_display(np.clip(pca.reconstruct(images, k), 0, 1).reshape(images.shape))
