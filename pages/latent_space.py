@@ -5,6 +5,7 @@ import streamlit as st
 from lvm_app import cache, plots
 from lvm_app.components import decoder_data, resend_if_missing
 from lvm_app.components import latent_map as live_map
+from lvm_app.exports import map_download_button
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
@@ -246,6 +247,7 @@ def explorer() -> None:
 
 
 explorer()
+map_download_button(ckpt, sel.dataset, sel.split, latent_map)
 if is_variational(ckpt.model):
     st.caption("For a VAE the map shows each image's mean code; the samples under a clicked point show how "
                "far its posterior spreads.")
