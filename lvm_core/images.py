@@ -14,12 +14,12 @@ MAX_UPLOAD_PIXELS = 50_000_000
 
 
 def make_grid(images: np.ndarray, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """images (N, H, W) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad) image."""
+    """images (N, H, W) or colour (N, H, W, C) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad[, C]) image."""
     images = np.asarray(images)
-    n, h, w = images.shape
+    n, h, w = images.shape[:3]
     ncols = ncols or math.ceil(math.sqrt(n))
     nrows = math.ceil(n / ncols)
-    grid = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), pad_value, dtype=np.float32)
+    grid = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + images.shape[3:], pad_value, dtype=np.float32)
     for i, img in enumerate(images):
         r, c = divmod(i, ncols)
         grid[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = img
@@ -47,7 +47,7 @@ FILL = {"mnist": 20 / 28}  # MNIST centres each digit's 20x20 box in 28x28; othe
 
 @dataclass(frozen=True)
 class ConvertedImage:
-    image: np.ndarray                           # (1, H, W) float32 in [0, 1]: the dataset's shape and range
+    image: np.ndarray                           # (C, H, W) float32 in [0, 1]: the dataset's shape and range
     steps: list[tuple[str, np.ndarray]]         # (caption, (h, w) float32 in [0, 1]) in the order applied
     inverted: bool                              # a dark-on-light picture was turned light-on-dark
 
@@ -62,9 +62,15 @@ def image_from_upload(data: bytes, dataset: str = "mnist", name: str = "the uplo
     """
     from .data import DATASETS
 
-    _, h, w = DATASETS[dataset].image_shape
+    channels, h, w = DATASETS[dataset].image_shape
     img = _open_image(data, name)
     size, mode = img.size, img.mode
+    if channels == 3:  # your own colour images: no ink to find, only a resize
+        from PIL import Image
+
+        rgb = np.asarray(_shrink(img).convert("RGB").resize((w, h), Image.Resampling.BILINEAR), np.float32) / 255.0
+        return ConvertedImage(image=rgb.transpose(2, 0, 1).copy(), inverted=False,
+                              steps=[(f"the {size[0]}×{size[1]} {mode} picture resized to {h}×{w}", rgb)])
     gray, how = _grayscale(_shrink(img))
     steps = [(f"grayscale of the {size[0]}×{size[1]} {mode} picture{how}", _thumb(gray))]
     background = float(np.median(_border(gray)))

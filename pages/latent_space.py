@@ -5,9 +5,11 @@ import streamlit as st
 from lvm_app import cache, plots
 from lvm_app.components import decoder_data, resend_if_missing
 from lvm_app.components import latent_map as live_map
+from lvm_app.exports import map_download_button
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
+from lvm_core.inference import to_display
 from lvm_core.latent import dimension_importance, dimension_order
 from lvm_core.models import is_variational
 from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
@@ -140,7 +142,7 @@ def show_gallery(indices: np.ndarray) -> None:
     cols = min(len(shown), 4)
     for start in range(0, len(shown), cols):
         rows = shown[start:start + cols]
-        st.image(strip([data.images[rows, 0].numpy()], side=GALLERY_SIDE), output_format="PNG",
+        st.image(strip([to_display(data.images[rows])], side=GALLERY_SIDE), output_format="PNG",
                  caption="original" if start == 0 else None)
         st.image(strip([enc.recon[rows]], side=GALLERY_SIDE), output_format="PNG",
                  caption="reconstruction" if start == 0 else None)
@@ -245,6 +247,7 @@ def explorer() -> None:
 
 
 explorer()
+map_download_button(ckpt, sel.dataset, sel.split, latent_map)
 if is_variational(ckpt.model):
     st.caption("For a VAE the map shows each image's mean code; the samples under a clicked point show how "
                "far its posterior spreads.")
