@@ -7,7 +7,7 @@ import streamlit as st
 from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import strip
-from lvm_core.inference import reconstruct
+from lvm_core.inference import reconstruct, to_display
 from lvm_core.pca import fit_pca, pca_reconstruct
 from lvm_core.sweep import load_sweep, sweep_checkpoints
 
@@ -47,7 +47,7 @@ def _pca(dataset: str, k: int):
 size = st.select_slider("Latent size for the side-by-side", sizes, value=sizes[len(sizes) // 2], key="sweep_size")
 test = cache.dataset(sel.dataset, "test")
 images = test.images[:SHOWN]
-rows = [images[:, 0].numpy(), pca_reconstruct(_pca(sel.dataset, max(sizes)), images, size)]
+rows = [to_display(images), pca_reconstruct(_pca(sel.dataset, max(sizes)), images, size)]
 labels = ["original", f"PCA, {size} components"]
 path = sweep_checkpoints(sweep).get(size)
 if path is not None:
