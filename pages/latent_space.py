@@ -4,6 +4,7 @@ import streamlit as st
 
 from lvm_app import cache, plots
 from lvm_app.exports import map_download_button
+from lvm_app.links import sync_url
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
@@ -161,6 +162,7 @@ def explorer() -> None:
                    if dims == 2 else "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its "
                    "index and type it under 'Point' to look inside it.")
     remember(event, chart)
+    sync_url()   # a click reruns only this fragment: the link in the address bar follows it
     with detail_col:
         region = st.session_state.get("selected_indices")
         if region is not None and len(region):
