@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,export}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,export,factors,debias,rare}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -22,6 +22,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _data_args(p):
     p.add_argument("--data-dir", help="dataset folder (default: $LVM_DATA_DIR, else ./data)")
+
+
+def _split_command(sub, name: str, help: str):
+    """A subcommand reading CHECKPOINT and one split of its dataset, writing --out."""
+    c = sub.add_parser(name, help=help)
+    c.add_argument("checkpoint")
+    c.add_argument("--split", choices=["test", "train"], default="test")
+    _data_args(c)
+    c.add_argument("--out", required=True)
+    return c
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--noise", type=float, default=0.0, help="input noise std: >0 trains a denoising AE")
     t.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
     t.add_argument("--name", default="", help="display name stored in the checkpoint")
+    t.add_argument("--debias-alpha", type=float, default=0.0,
+                   help="sample images by 1/density^A of their codes (rare styles more often; 0 = off)")
+    t.add_argument("--debias-from", help="model whose codes give the density (default: a shipped VAE of the dataset)")
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
     t.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
 
@@ -60,11 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--write", action="store_true", help="also store the metrics in the checkpoint")
 
     for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
-        c = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
-        c.add_argument("checkpoint")
-        c.add_argument("--split", choices=["test", "train"], default="test")
-        _data_args(c)
-        c.add_argument("--out", required=True)
+        _split_command(sub, name, f"write the {what} of a split as .npy, in dataset order")
 
     s = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
     s.add_argument("checkpoint")
@@ -96,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     pj.add_argument("--dims", type=int, choices=[2, 3], default=2)
     _data_args(pj)
     pj.add_argument("--out-dir", help="default: checkpoints/projections, the shipped maps the app reads first")
+
+    _hidden_factor_args(sub)
 
     ex = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
     ex.add_argument("checkpoint")
@@ -173,13 +184,16 @@ def cmd_train(args) -> None:
         if board:
             board.on_epoch(record)
 
+    weights = _debias_weights(args, train_fit) if args.debias_alpha > 0 else None
     try:
         result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
-                     on_step=board.on_step if board else None)
+                     sample_weights=weights, on_step=board.on_step if board else None)
     finally:
         bar.close()
     model.cpu().eval()
     metrics = evaluate(model, train, test)
+    if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
+        metrics.update(_rare_decile_metrics(args, model, train_fit, test))
     if board:
         board.close(metrics)
         print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")
@@ -339,6 +353,86 @@ def cmd_project(args) -> None:
                   f"trustworthiness {m.trustworthiness:.4f} -> {out}", flush=True)
 
 
+def _hidden_factor_args(sub) -> None:
+    from .factors import FACTORS
+
+    f = sub.add_parser("factors", help="hidden factors of a model: probe R^2, traversal, removal, identity kept")
+    f.add_argument("checkpoint")
+    f.add_argument("--factor", nargs="+", choices=list(FACTORS), default=list(FACTORS))
+    _data_args(f)
+    f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    d = _split_command(sub, "debias", "decode a split with one factor removed: .npy (N x H x W) in [0, 1]")
+    d.add_argument("--factor", choices=list(FACTORS), default="slant")
+    r = _split_command(sub, "rare", "the images whose codes are rarest under a Gaussian mixture: .png grid or .npy indices")
+    r.add_argument("--n", type=int, default=64)
+
+
+def _debias_weights(args, train):
+    """The debiased sampling weights of `train --debias-alpha`: from --debias-from's codes."""
+    from .catalog import SHIPPED_DIR
+    from .checkpoints import load_checkpoint
+    from .density import debias_weights
+
+    source = args.debias_from or next(iter(sorted(SHIPPED_DIR.glob(f"{args.dataset}-vae-*.safetensors"))), None)
+    if source is None:
+        raise ValueError(f"no shipped {args.dataset} VAE to measure densities with: pass --debias-from CKPT")
+    args.debias_from = str(source)
+    return debias_weights(load_checkpoint(source).model, train.images, args.debias_alpha, seed=args.seed)
+
+
+def _rare_decile_metrics(args, model, train, test) -> dict:
+    """Reconstruction error on the test split's rarest decile (density of --debias-from's codes)."""
+    from .checkpoints import load_checkpoint
+    from .density import log_density, rare_decile_error, rare_mask
+    from .inference import encode
+
+    ref = load_checkpoint(args.debias_from).model
+    rare = rare_mask(log_density(encode(ref, test.images), seed=args.seed, fit_codes=encode(ref, train.images)))
+    err = rare_decile_error(model, test.images, rare)
+    return {"rare_decile_mse": err.rare, "debias_alpha": args.debias_alpha}
+
+
+def cmd_factors(args) -> None:
+    from .factor_report import factor_report, format_report
+    from .quality import find_classifier
+
+    ckpt, splits = _load(args)
+    report = factor_report(ckpt, splits["train"], splits["test"], find_classifier(ckpt.dataset), args.factor)
+    print(json.dumps({"checkpoint": args.checkpoint, **report}) if args.json else format_report(report))
+
+
+def cmd_debias(args) -> None:
+    from .directions import fit_direction
+    from .factors import split_factors
+    from .inference import decode, encode
+
+    ckpt, splits = _load(args)
+    train = splits["train"]
+    direction = fit_direction(encode(ckpt.model, train.images), split_factors(train.name, "train", train.images)[
+        args.factor], args.factor)
+    images = decode(ckpt.model, direction.remove(encode(ckpt.model, splits[args.split].images)))
+    np.save(args.out, images)
+    print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor}")
+
+
+def cmd_rare(args) -> None:
+    from .density import log_density, rarest
+    from .images import save_grid_png
+    from .inference import encode
+
+    if args.n < 1 or not args.out.endswith((".npy", ".png")):
+        raise ValueError("--n must be at least 1 and --out must end in .npy or .png")
+    ckpt, splits = _load(args)
+    data = splits[args.split]
+    idx = rarest(log_density(encode(ckpt.model, data.images), fit_codes=encode(ckpt.model, splits["train"].images)),
+                 args.n)
+    if args.out.endswith(".png"):
+        save_grid_png(data.images[idx, 0].numpy(), args.out)
+    else:
+        np.save(args.out, idx)
+    print(f"wrote {args.out}: the {len(idx)} rarest {args.split} images (indices {', '.join(map(str, idx[:8]))}...)")
+
+
 def cmd_export(args) -> None:
     from .checkpoints import load_checkpoint
     from .export import export_onnx
@@ -370,4 +464,5 @@ def cmd_export_map(args) -> None:
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
             "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
-            "export": cmd_export, "export-map": cmd_export_map}
+            "export": cmd_export, "export-map": cmd_export_map, "factors": cmd_factors, "debias": cmd_debias,
+            "rare": cmd_rare}

@@ -1,5 +1,4 @@
 """An autoencoder is a nonlinear PCA: reconstruction error against latent size, for both."""
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -52,7 +51,7 @@ rows = [to_display(images), pca_reconstruct(_pca(sel.dataset, max(sizes)), image
 labels = ["original", f"PCA, {size} components"]
 path = sweep_checkpoints(sweep).get(size)
 if path is not None:
-    ae = cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
+    ae = cache.open_model(path)
     rows.append(reconstruct(ae.model, images))
     labels.append(f"autoencoder, {size}-number code")
 else:
