@@ -3,6 +3,9 @@ import streamlit as st
 
 from lvm_app.cache import start_warm_up
 from lvm_app.sidebar import render_sidebar
+from lvm_core.startup import configure
+
+configure()   # once per process, before anything else: numba's cache folder, the umask, one torch thread
 
 st.set_page_config(page_title="LVM Explorer", page_icon="🧭", layout="wide")
 
