@@ -23,12 +23,13 @@ import numpy as np
 import torch
 
 from .catalog import user_models_dir
-from .checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint, write_temp_file
+from .checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
+from .files import candidate_names, write_new_file
 from .config import ModelConfig, TrainConfig
 from .data import load_dataset
 from .errors import LvmError, TrainingDiverged
 from .inference import encode
-from .latent import pca_map
+from .pca import pca_map
 from .metrics import evaluate
 from .models import build_model
 from .training import StepReport, fit
@@ -265,32 +266,12 @@ def safe_stem(name: str) -> str:
     return stem or "model"
 
 
-def _candidates(stem: str):
-    yield stem
-    for i in range(2, 10_000):
-        yield f"{stem}-{i}"
-
-
 def save_new_checkpoint(folder: Path, stem: str, serialise) -> Path:
-    """Write serialise(stem) to folder/<stem>.safetensors, or to <stem>-2, -3... when that file
-    exists: never replaces a file. Atomic: a temp file is fsynced, then hard-linked to its name
-    (link fails if the name exists, even when another process just took it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for candidate in _candidates(stem):
-        path = folder / f"{candidate}{SUFFIX}"
-        if path.exists():
-            continue
-        tmp = write_temp_file(folder, candidate, serialise(candidate))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            continue
-        except OSError:  # a filesystem without hard links: the exists() check above must do
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
-    raise LvmError(f"no free file name for {stem!r} in {folder}")
+    """Write serialise(stem) to folder/<stem>.safetensors, or <stem>-2, -3...: never replaces a file."""
+    path = write_new_file(folder, stem, SUFFIX, serialise)
+    if path is None:
+        raise LvmError(f"no free file name for {stem!r} in {folder}")
+    return path
 
 
 class JobRegistry:
@@ -323,7 +304,7 @@ class JobRegistry:
         out_dir = Path(out_dir or user_models_dir())
         with self._lock:
             taken = {j.name for j in self._jobs.values() if j.active and j.out_dir == out_dir}
-        return next(c for c in _candidates(safe_stem(name))
+        return next(c for c in candidate_names(safe_stem(name))
                     if c not in taken and not (out_dir / f"{c}{SUFFIX}").exists())
 
     def get(self, job_id: str | None) -> TrainingJob | None:

@@ -1,10 +1,12 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from conftest import requires_mnist
 from lvm_core import DATASETS, DatasetUnavailable, load_dataset
+from lvm_core.data import subset_indices
 
 
 def test_digits_split_is_fixed_and_disjoint(digits):
@@ -130,3 +132,20 @@ def test_images_of_the_wrong_size_are_refused(tmp_path):
     _fake_mnist(tmp_path, n=2, image_header=struct.pack(">4B3I", 0, 0, 8, 3, 2, 14, 56), images_body=bytes(2 * 784))
     with pytest.raises(DatasetUnavailable, match="do not match"):
         load_dataset("mnist", "train", data_dir=tmp_path, download=False)
+
+
+def test_subset_is_fixed_sorted_and_all_when_n_covers_the_split():
+    a, b = subset_indices(1000, 100), subset_indices(1000, 100)
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 100 and np.all(np.diff(a) > 0)
+    np.testing.assert_array_equal(subset_indices(50, 100), np.arange(50))
+
+
+def test_dataset_subsets_are_seeded_in_dataset_order_and_capped(digits):
+    train, _ = digits
+    a, b = train.subset(100, seed=1), train.subset(100, seed=1)
+    assert len(a) == 100 and np.array_equal(a.labels.numpy(), b.labels.numpy())
+    assert not np.array_equal(train.subset(100, seed=2).labels.numpy(), a.labels.numpy())
+    rows = subset_indices(len(train), 100, seed=1)
+    assert torch.equal(a.images, train.images[rows])
+    assert train.subset(None) is train and train.subset(10**6) is train

@@ -53,18 +53,6 @@ def test_knn_accuracy_equals_scikit_learns(dims, classes, monkeypatch):
         assert ours == expected
 
 
-def test_pca_mse_equals_scikit_learns(digits):
-    from sklearn.decomposition import PCA
-
-    train, test = digits
-    flat = lambda t: t.reshape(len(t), -1).numpy()  # noqa: E731
-    for k in (3, 20):
-        pca = PCA(n_components=k, svd_solver="full").fit(flat(train.images))
-        x = flat(test.images)
-        expected = np.mean((x - np.clip(pca.inverse_transform(pca.transform(x)), 0, 1)) ** 2)
-        assert pca_mse(train.images, test.images, k) == pytest.approx(expected, rel=1e-5)
-
-
 def test_blocked_neighbours_are_the_exact_ones(monkeypatch):
     from scipy.spatial import cKDTree
 
