@@ -6,6 +6,7 @@ from lvm_app import cache, plots
 from lvm_app.components import decoder_data, resend_if_missing
 from lvm_app.components import latent_map as live_map
 from lvm_app.exports import map_download_button
+from lvm_app.links import sync_url
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
@@ -232,6 +233,7 @@ def explorer() -> None:
                "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method] +
                f" Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers). The encoder "
                "never saw a label: when the colours (classes) form clusters, the model found them alone.")
+    sync_url()   # a click reruns only this fragment: the link in the address bar follows it
     region = st.session_state.get("selected_indices")
     if region is not None and len(region):
         show_gallery(np.asarray(region))
