@@ -176,6 +176,7 @@ class LatentMap {
     this.gd.on("plotly_selected", (e) => this.selected(e));
     this.gd.on("plotly_deselect", () => this.send({ points: [], box: [], lasso: [] }));
     this.listen();
+    this.plotDiv.dataset.method = this.header.method;
     this.plotDiv.dataset.ready = "1";
   }
 
