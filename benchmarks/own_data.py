@@ -67,7 +67,7 @@ def main() -> None:
     from lvm_core import ModelConfig, TrainConfig, build_model, fit, load_dataset
     from lvm_core.inference import encode_split
     from lvm_core.own_data import dataset_name
-    from lvm_core.projection import MapKey, compute_map
+    from lvm_core.map_store import MapKey, compute_map
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "colour32"

@@ -455,7 +455,8 @@ def cmd_export(args) -> None:
 def cmd_export_map(args) -> None:
     from .inference import encode_split
     from .map_export import split_map_files, write_files
-    from .projection import MapKey, available_methods, compute_map
+    from .map_store import MapKey, compute_map
+    from .projection import available_methods
 
     ckpt, splits = _load(args)
     data = splits[args.split]
