@@ -211,3 +211,18 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
     assert_clean(at, "latent space with a point")
     captions = [c for image in at.get("image") for c in image.captions]
     assert captions[:3] == ["original x", "reconstruction x̂", "|x − x̂| (white = off by 1)"]
+
+
+def test_an_uploaded_picture_becomes_a_colour_image_of_a_colour_dataset(tmp_path):
+    import io
+
+    from lvm_core.images import image_from_upload
+
+    name = dataset_name(str(make_folder(tmp_path / "up", colour=True)), size=16)
+    picture = np.zeros((40, 60, 3), np.uint8)
+    picture[..., 2] = 200                      # all blue
+    data = io.BytesIO()
+    Image.fromarray(picture).save(data, format="PNG")
+    converted = image_from_upload(data.getvalue(), name, "blue.png")
+    assert converted.image.shape == (3, 16, 16) and not converted.inverted
+    np.testing.assert_allclose(converted.image.mean(axis=(1, 2)), [0, 0, 200 / 255], atol=1e-6)
