@@ -73,7 +73,8 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
 
 
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
-    """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back."""
+    """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back.
+    Pillow, not torchvision: torchvision writes still images (save_image) and videos, not GIFs."""
     from PIL import Image
 
     frames = np.asarray(frames)
