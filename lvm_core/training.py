@@ -17,6 +17,7 @@ from torch import nn
 
 from .config import TrainConfig
 from .errors import TrainingDiverged
+from .models import is_variational
 
 DEFAULT_CPU_THREADS = 1
 
@@ -57,6 +58,13 @@ def set_cpu_threads(threads: int | None = None) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
+    """The guard of every training loop (fit's, the LeNet's): a NaN/inf loss raises TrainingDiverged."""
+    if not math.isfinite(value):
+        raise TrainingDiverged(f"the loss became {value} at epoch {epoch}, step {step}: training diverged "
+                               f"(learning rate {lr:g} is probably too high); nothing was saved")
 
 
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
@@ -105,9 +113,7 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
             value = loss.item()
             if not math.isfinite(value):
                 model.load_state_dict(last_good)
-                raise TrainingDiverged(
-                    f"the loss became {value} at epoch {epoch}, step {step}: training diverged "
-                    f"(learning rate {config.lr:g} is probably too high); nothing was saved")
+            check_loss(value, epoch, step, config.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -141,7 +147,7 @@ def evaluate_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000
     sums: dict[str, float] = {}
     for i in range(0, images.shape[0], batch_size):
         x = images[i:i + batch_size].to(device)
-        kwargs = {"generator": gen} if hasattr(model, "reparameterize") else {}
+        kwargs = {"generator": gen} if is_variational(model) else {}
         for k, v in model.loss(x, x, **kwargs).items():
             sums[k] = sums.get(k, 0.0) + v.item() * x.shape[0]
     model.train(was_training)
