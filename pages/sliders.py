@@ -93,9 +93,9 @@ def editor():
     with view:
         st.image(enlarge(image, scale), clamp=True, output_format="PNG",
                  caption="decode(z)")
-        fitted, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
-        fig = generate.marked_map("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
-                                  ckpt.class_names, fitted.place(z))
+        fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
+        fig = generate.starred_codes_figure("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
+                                            ckpt.class_names, fitted.place(z))
         st.plotly_chart(fig, width="stretch", key="slider_map")
         st.caption("Your code (★) on a PCA map of the codes: PCA is a fixed linear function, so it can place "
                    "any new code. t-SNE cannot (its map has no function for points it was not fitted on); "
@@ -119,7 +119,7 @@ if latent_dim == 2:
         n = st.slider("Images per side", 8, 30, 16, key="plane_n")
         x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
         grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
-        _, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
+        _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
         fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
         plot, picked = st.columns([3, 1])
         event = plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key="plane_chart",
