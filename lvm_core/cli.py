@@ -1,17 +1,18 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project}: the engine without the app.
+"""python -m lvm_core COMMAND: the engine without the app. `python -m lvm_core -h` lists the commands.
 
-Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
+Commands live in cli_models.py (train, evaluate, table, iwae), cli_outputs.py (encode, reconstruct,
+sample) and cli_apps.py (train-classifier, sweep, project): each module's add_commands() adds its
+parsers, each with set_defaults(run=cmd_function). To add a command, add both to the module it fits.
+
+The project's own errors (LvmError: a bad file, a missing dataset, a diverged run) and bad arguments
+exit non-zero with one line on stderr; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
-import numpy as np
-
-from .errors import LvmError
+from .errors import InvalidInput, LvmError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,83 +21,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _data_args(p):
+def data_args(p):
     p.add_argument("--data-dir", help="dataset folder (default: $LVM_DATA_DIR, else ./data)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import DATASETS
-    from .models import ARCHS, MODEL_KINDS
+    from . import cli_apps, cli_models, cli_outputs
 
     parser = _Parser(prog="python -m lvm_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    t = sub.add_parser("train", help="train a model and save a checkpoint")
-    t.add_argument("--model", choices=sorted(MODEL_KINDS), default="ae")
-    t.add_argument("--arch", choices=sorted(ARCHS), default="mlp")
-    t.add_argument("--dataset", choices=list(DATASETS), default="mnist")
-    _data_args(t)
-    t.add_argument("--latent-dim", type=int, default=32)
-    t.add_argument("--hidden", type=int, nargs="+", help="mlp widths or conv channels (default: 128 / 32 64)")
-    t.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    t.add_argument("--threads", type=int, help="CPU threads (default: 1, measured fastest here)")
-    t.add_argument("--noise", type=float, default=0.0, help="input noise std: >0 trains a denoising AE")
-    t.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
-    t.add_argument("--name", default="", help="display name stored in the checkpoint")
-    t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
-
-    e = sub.add_parser("evaluate", help="test-split metrics of a checkpoint")
-    e.add_argument("checkpoint")
-    _data_args(e)
-    e.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    e.add_argument("--write", action="store_true", help="also store the metrics in the checkpoint")
-
-    for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
-        c = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
-        c.add_argument("checkpoint")
-        c.add_argument("--split", choices=["test", "train"], default="test")
-        _data_args(c)
-        c.add_argument("--out", required=True)
-
-    s = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
-    s.add_argument("checkpoint")
-    s.add_argument("--n", type=int, default=64)
-    s.add_argument("--prior", choices=["normal", "gmm"], default="normal")
-    s.add_argument("--seed", type=int, default=0)
-    _data_args(s)
-    s.add_argument("--out", required=True)
-
-    q = sub.add_parser("train-classifier", help="train the LeNet that scores sample quality (Fréchet distance)")
-    q.add_argument("--dataset", choices=list(DATASETS), default="mnist")
-    _data_args(q)
-    q.add_argument("--epochs", type=int, default=4)
-    q.add_argument("--batch-size", type=int, default=128)
-    q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--threads", type=int, help="CPU threads (default: 1)")
-    q.add_argument("--out", help="default: checkpoints/classifiers/<dataset>-lenet.safetensors")
-
-    sw = sub.add_parser("sweep", help="test MSE vs latent size for PCA and AE checkpoints (nonlinear PCA curve)")
-    sw.add_argument("checkpoints", nargs="+", help="AEs of one dataset, one per latent size")
-    _data_args(sw)
-    sw.add_argument("--out", help="JSON file (default: checkpoints/nonlinear_pca_<dataset>.json)")
-
-    pj = sub.add_parser("project", help="compute latent maps (t-SNE, UMAP, ...) of checkpoints, stored as the app reads them")
-    pj.add_argument("checkpoints", nargs="+")
-    pj.add_argument("--method", nargs="+", choices=["pca", "tsne", "umap", "raw"], default=["tsne", "umap"])
-    pj.add_argument("--split", choices=["test", "train"], default="test")
-    pj.add_argument("--n", type=int, default=10_000, help="points per map (default 10000; fewer if the split is smaller)")
-    pj.add_argument("--dims", type=int, choices=[2, 3], default=2)
-    _data_args(pj)
-    pj.add_argument("--out-dir", help="default: checkpoints/projections, the shipped maps the app reads first")
-
-    tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
-    tb.add_argument("folder")
-    tb.add_argument("--out", help="file to write (default: stdout)")
+    for module in (cli_models, cli_outputs, cli_apps):
+        module.add_commands(sub, data_args)
     return parser
 
 
@@ -106,210 +41,13 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     configure(threads=None)     # commands set their own threads (--threads)
     try:
-        return COMMANDS[args.command](args) or 0
-    except LvmError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 1
-    except ValueError as exc:  # config validation: bad combinations of valid-looking arguments
+        return args.run(args) or 0
+    except InvalidInput as exc:   # valid-looking arguments that do not go together
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    except OSError as exc:  # an --out folder that does not exist, a full disk, no permission
-        sys.stderr.write(f"error: {exc.strerror or exc}: {exc.filename or ''}\n")
+    except LvmError as exc:
+        sys.stderr.write(f"error: {exc}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
-
-
-def cmd_train(args) -> None:
-    from tqdm import tqdm
-
-    from .checkpoints import save_checkpoint
-    from .config import ModelConfig, TrainConfig
-    from .data import load_dataset
-    from .metrics import evaluate
-    from .models import build_model
-    from .training import fit
-
-    train = load_dataset(args.dataset, "train", args.data_dir)
-    test = load_dataset(args.dataset, "test", args.data_dir)
-    hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
-    config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
-                         latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
-    tconf = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                        device=args.device, threads=args.threads, input_noise=args.noise,
-                        exclude_classes=tuple(args.exclude_class))
-    train_fit = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
-    model = build_model(config, seed=args.seed)
-    bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
-
-    def on_epoch(record):
-        bar.set_postfix(loss=f"{record['loss']:.4g}", test=f"{record.get('test_loss', float('nan')):.4g}")
-        bar.update()
-
-    try:
-        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch)
-    finally:
-        bar.close()
-    model.cpu().eval()
-    metrics = evaluate(model, train, test)
-    out = save_checkpoint(args.out, model, dataset=args.dataset, class_names=train.class_names,
-                          train_config=tconf, metrics=metrics, history=result.history,
-                          name=args.name or Path(args.out).stem)
-    print(f"saved {out}: {_fmt(metrics)}")
-
-
-def _fmt(metrics: dict) -> str:
-    return ", ".join(f"{k}={v:.4g}" for k, v in metrics.items())
-
-
-def _load(args):
-    """The checkpoint and its dataset's splits, checked to fit each other."""
-    from .checkpoints import check_image_shape, load_checkpoint
-    from .data import load_dataset
-
-    ckpt = load_checkpoint(args.checkpoint)
-    splits = {s: load_dataset(ckpt.dataset, s, args.data_dir) for s in ("train", "test")}
-    check_image_shape(ckpt, splits["test"].image_shape, ckpt.dataset)
-    return ckpt, splits
-
-
-def cmd_evaluate(args) -> None:
-    from .checkpoints import update_metrics
-    from .metrics import evaluate
-
-    ckpt, splits = _load(args)
-    metrics = evaluate(ckpt.model, splits["train"], splits["test"])
-    if args.write:
-        update_metrics(args.checkpoint, metrics)
-    if args.json:
-        print(json.dumps({"checkpoint": args.checkpoint, "dataset": ckpt.dataset, **metrics}))
-    else:
-        print(f"{args.checkpoint} ({ckpt.title}): {_fmt(metrics)}")
-
-
-def cmd_encode(args) -> None:
-    from .inference import encode
-
-    ckpt, splits = _load(args)
-    codes = encode(ckpt.model, splits[args.split].images)
-    np.save(args.out, codes)
-    print(f"wrote {args.out}: {codes.shape[0]} codes of size {codes.shape[1]}")
-
-
-def cmd_reconstruct(args) -> None:
-    from .inference import reconstruct
-
-    ckpt, splits = _load(args)
-    recon = reconstruct(ckpt.model, splits[args.split].images)
-    np.save(args.out, recon)
-    print(f"wrote {args.out}: {recon.shape[0]} images of {recon.shape[1]}x{recon.shape[2]}")
-
-
-def cmd_sample(args) -> None:
-    from .images import save_grid_png
-    from .inference import decode, encode
-    from .sampling import GaussianMixtureSampler, sample_normal
-    from .training import set_cpu_threads
-
-    set_cpu_threads()
-    if args.n < 1:
-        raise ValueError("--n must be at least 1")
-    if not args.out.endswith((".npy", ".png")):  # before any work, not after it
-        raise ValueError("--out must end in .npy or .png")
-    if args.prior == "normal":
-        from .checkpoints import load_checkpoint
-
-        ckpt = load_checkpoint(args.checkpoint)
-        z = sample_normal(args.n, ckpt.config.latent_dim, args.seed)
-    else:
-        ckpt, splits = _load(args)
-        z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model, splits["train"].images)).sample(args.n, args.seed)
-    images = decode(ckpt.model, z)
-    if args.out.endswith(".png"):
-        save_grid_png(images, args.out)
-    else:
-        np.save(args.out, images)
-    print(f"wrote {args.out}: {len(images)} samples from the {args.prior} prior")
-
-
-def cmd_train_classifier(args) -> None:
-    from .data import load_dataset
-    from .quality import classifier_path, save_classifier, train_classifier
-    from .training import set_cpu_threads
-
-    if args.epochs < 1:
-        raise ValueError("--epochs must be at least 1")
-    set_cpu_threads(args.threads)
-    train = load_dataset(args.dataset, "train", args.data_dir)
-    test = load_dataset(args.dataset, "test", args.data_dir)
-    clf = train_classifier(train, test, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                           on_epoch=lambda r: print(f"epoch {r['epoch']}: loss {r['loss']:.4f}", flush=True))
-    out = save_classifier(clf, args.out or classifier_path(args.dataset))
-    print(f"saved {out}: {_fmt(clf.metrics)}")
-
-
-def cmd_table(args) -> None:
-    from .checkpoints import load_checkpoint
-
-    paths = sorted(Path(args.folder).glob("*.safetensors"))
-    if not paths:
-        raise ValueError(f"no .safetensors files in {args.folder}")
-    cols = ["mse", "pca_mse", "neg_elbo", "knn5_acc"]
-    lines = ["| file | model | dataset | epochs | " + " | ".join(cols) + " |",
-             "|---|---|---|---|" + "---|" * len(cols)]
-    for p in paths:
-        ck = load_checkpoint(p)
-        m = ck.metrics
-        cells = [f"{m[c]:.4f}" if c in m and c != "neg_elbo" else (f"{m[c]:.1f}" if c in m else "") for c in cols]
-        epochs = ck.train_config.epochs if ck.train_config else ""
-        lines.append(f"| `{p.name}` | {ck.title.split(' on ')[0]} | {ck.dataset} | {epochs} | " + " | ".join(cells) + " |")
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        out = Path(args.out)
-        old = out.read_text() if out.exists() else ""
-        start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
-        if start in old and end in old:  # replace only the generated block of a hand-written README
-            text = old[:old.index(start) + len(start)] + "\n" + text + old[old.index(end):]
-        out.write_text(text)
-        print(f"wrote {args.out}: {len(paths)} checkpoints")
-    else:
-        sys.stdout.write(text)
-
-
-def cmd_sweep(args) -> None:
-    from .checkpoints import load_checkpoint
-    from .data import load_dataset
-    from .sweep import run_sweep, sweep_path
-
-    ckpts = [load_checkpoint(p) for p in args.checkpoints]
-    dataset = ckpts[0].dataset
-    out = Path(args.out) if args.out else sweep_path(dataset)
-    result = run_sweep(ckpts, load_dataset(dataset, "train", args.data_dir),
-                       load_dataset(dataset, "test", args.data_dir), folder=out.parent)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    for k, p, a in zip(result["sizes"], result["pca_mse"], result["ae_mse"]):
-        print(f"z={k:3d}  PCA {p:.5f}  AE {a:.5f}")
-    print(f"wrote {out}")
-
-
-def cmd_project(args) -> None:
-    from . import load_checkpoint, load_dataset
-    from .inference import encode_split
-    from .map_store import PROJECTIONS_DIR, MapStore, store_maps
-    from .projection import available_methods
-
-    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR, max_bytes=None)
-    for path in args.checkpoints:
-        ckpt = load_checkpoint(path)
-        data = load_dataset(ckpt.dataset, args.split, args.data_dir, download=False)
-        methods = [m for m in args.method if m in available_methods(ckpt.config.latent_dim, args.dims)]
-        enc = encode_split(ckpt.model, data.images, data.labels)
-        for key, m, out in store_maps(store, ckpt.digest, args.split, args.n, methods, args.dims, enc):
-            print(f"{ckpt.name}: {key.method} {key.dims}-D, {len(m)} points, {m.seconds:.1f} s, "
-                  f"trustworthiness {m.trustworthiness:.4f} -> {out}", flush=True)
-
-
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
-            "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
-            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project}

@@ -19,3 +19,7 @@ class TrainingDiverged(LvmError):
 
 class ImageError(LvmError):
     """An uploaded file that cannot be turned into a dataset image."""
+
+
+class InvalidInput(LvmError, ValueError):
+    """Values that do not go together (arguments, settings, a set of files): the CLI exits 2."""
