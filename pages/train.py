@@ -14,6 +14,7 @@ from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import parse_sizes
 from lvm_core.data import is_available
 from lvm_core.jobs import DIVERGED, DONE, FAILED, QUEUED, STOPPED, default_configs, registry
+from lvm_core.metrics import NEG_ELBO_HELP, NEG_ELBO_LABEL
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -183,7 +184,7 @@ def metrics_row(metrics: dict, latent_dim: int) -> None:
                       delta=f"{metrics['mse'] - metrics['pca_mse']:+.4f} vs PCA-{latent_dim}")
     columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}")
     if "neg_elbo" in metrics:
-        columns[2].metric("−ELBO (nats per image)", f"{metrics['neg_elbo']:.1f}")
+        columns[2].metric(NEG_ELBO_LABEL, f"{metrics['neg_elbo']:.1f}", help=NEG_ELBO_HELP)
 
 
 def live(job_id: str, polling: bool) -> None:
