@@ -5,6 +5,8 @@
 //   LvmDecoder.cached(digest)       -> decoder or undefined (the weights were sent earlier this session)
 //   decoder.decode(z)               -> Float32Array(C*H*W) in [0, 1], C-H-W order; z: array of latent_dim
 //   LvmDecoder.draw(canvas, pixels, [C, H, W])  paints one decoded image (grey or RGB) at native size
+//   LvmDecoder.forComponent({digest, payload}, setTriggerValue) -> decoder, or null after reporting to Python
+//     "missing" (this page lacks that digest's weights: Python resends) or "failed" (Python falls back)
 // Sums run in float64 and layer outputs are stored as float32, like lvm_core.export.run_payload.
 (function () {
   "use strict";
@@ -103,5 +105,16 @@
     ctx.putImageData(img, 0, 0);
   }
 
-  globalThis.LvmDecoder = { loadDecoder, cached, draw, fromBase64 };
+  function forComponent(data, setTriggerValue) {
+    try {
+      const decoder = data.payload ? loadDecoder(data.payload) : cached(data.digest);
+      if (!decoder) setTriggerValue("missing", data.digest);
+      return decoder || null;
+    } catch (error) {
+      setTriggerValue("failed", String(error && error.message ? error.message : error));
+      return null;
+    }
+  }
+
+  globalThis.LvmDecoder = { loadDecoder, cached, draw, fromBase64, forComponent };
 })();
