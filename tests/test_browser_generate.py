@@ -41,7 +41,7 @@ def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, d
     page = browser_page
     go_to(page, app_url, "Latent sliders")
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()
-    page.get_by_role("option", name="VAE mlp z=2 (yours)", exact=True).click(timeout=30_000)
+    page.get_by_role("option", name="digits-vae-2 · VAE mlp z=2 (yours)", exact=True).click(timeout=30_000)
     wait_idle(page, settle_ms=300)
     page.get_by_text("Click a spot of the plane.").wait_for()
     plot = 0                                                # a 2-d model's plane is at the top (#15)
