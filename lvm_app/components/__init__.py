@@ -47,6 +47,14 @@ def decoder_data(ckpt: Checkpoint) -> dict:
     return {"digest": ckpt.digest, "payload": payload}
 
 
+def resend_if_missing(missing: str | None) -> None:
+    """Call with a component's "missing" trigger value: the browser did not have that digest's decoder,
+    so forget that it was sent and rerun (the next data carries the weights)."""
+    if missing:
+        st.session_state.setdefault(_SENT, set()).discard(missing)
+        st.rerun()     # rare (a reloaded tab), so the whole page is fine
+
+
 # Mount a decoding component with **REPORT_CALLBACKS, then call handle_reports(result).
 REPORT_CALLBACKS = {"on_missing_change": lambda: None, "on_failed_change": lambda: None}
 
@@ -55,9 +63,7 @@ def handle_reports(result) -> None:
     """Act on a component's two reports (trigger values; mount it with **REPORT_CALLBACKS):
     "missing": the browser lacks that digest's decoder (a reloaded tab): forget it was sent, rerun to resend;
     "failed": the browser could not run the decoder: this session falls back to server-side decoding."""
-    if result.missing:
-        st.session_state.setdefault(_SENT, set()).discard(result.missing)
-        st.rerun()     # rare, so the whole page is fine
+    resend_if_missing(result.missing)
     if result.failed:
         st.session_state[_FAILED] = f"the browser could not run the decoder: {result.failed}"
         st.rerun()
