@@ -1,7 +1,7 @@
 """Caches keyed by a checkpoint's content (its sha256), so nothing is recomputed on a click.
 
 Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
-disk (lvm_core.projection.MapStore), so they survive a restart. A background thread started once
+disk (lvm_core.map_store.MapStore), so they survive a restart. A background thread started once
 per server process, right after the first page is drawn, loads the default dataset, encodes the
 default model and compiles UMAP.
 """
@@ -17,26 +17,36 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lvm_core import DatasetUnavailable, load_checkpoint, load_dataset
+from lvm_core import CheckpointError, DatasetUnavailable, load_checkpoint, load_dataset
 from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.data import ImageDataset, default_data_dir, is_available
 from lvm_core.inference import EncodedSplit, encode_split
-from lvm_core.projection import LatentMap, MapKey, MapStore, Progress, warm_up_umap
-from lvm_core.training import set_cpu_threads
+from lvm_core.map_store import LatentMap, MapKey, MapStore
+from lvm_core.projection import OnProgress, warm_up_umap
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
 SPLIT_SIZES = {name: {"train": 60_000, "test": 10_000} for name in ("mnist", "fashion-mnist", "kmnist")}
 
 log = logging.getLogger(__name__)
-# One torch thread for the whole server process: on a shared 2-core machine more threads make small
-# ops (one click's decode) up to 20x slower.
-set_cpu_threads(1)
+
+
+def open_model(path) -> Checkpoint:
+    """The checkpoint at path (shipped or a user's), loaded once per file version and shared by every
+    session. Raises CheckpointError (one line, the file's name only) when the file was deleted or
+    damaged after it was listed; the router shows it in place of the page when a page does not."""
+    path = Path(path)
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        raise CheckpointError(f"{path.name}: the model file is gone (deleted after it was listed); "
+                              "pick another model") from None
+    return _checkpoint_from_path(str(path), mtime_ns)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
+def _checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
     """mtime_ns keys the cache so a retrained file is reloaded."""
     return load_checkpoint(path)
 
@@ -83,7 +93,7 @@ def split_size(name: str, split: str) -> int:
 def encoded(digest: str, _ckpt: Checkpoint, split: str) -> EncodedSplit:
     """Codes, reconstructions and errors for a whole split, once per model content and split."""
     data = dataset(_ckpt.dataset, split)
-    return encode_split(_ckpt.model, data.images, data.labels)
+    return encode_split(_ckpt.model, data.images, data.labels)   # raises CheckpointError for NaN/inf codes
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -98,7 +108,7 @@ def map_store() -> MapStore:
 
 
 def latent_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2, params: dict | None = None,
-               progress: Progress | None = None) -> LatentMap:
+               progress: OnProgress | None = None) -> LatentMap:
     """The map of n points of a split: from memory, from disk (shipped or computed before), or computed now.
     Encodes the split only when the map has to be computed."""
     key = MapKey.make(ckpt.digest, split, n, method, dims, params)
@@ -141,7 +151,7 @@ def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
     try:
         dataset(dataset_name, split)
         if model_path:
-            ckpt = checkpoint_from_path(model_path, Path(model_path).stat().st_mtime_ns)
+            ckpt = open_model(model_path)
             encoded(ckpt.digest, ckpt, split)
         warm_up_umap()
     except Exception:  # a warm-up failure must never take the app down; the page will say what is wrong

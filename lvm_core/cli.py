@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sample images by 1/density^A of their codes (rare styles more often; 0 = off)")
     t.add_argument("--debias-from", help="model whose codes give the density (default: a shipped VAE of the dataset)")
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
+    t.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
 
     e = sub.add_parser("evaluate", help="test-split metrics of a checkpoint")
     e.add_argument("checkpoint")
@@ -111,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("checkpoint")
     ex.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
 
+    em = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
+                                          "and a Parquet table (pandas, Embedding Atlas)")
+    em.add_argument("checkpoint")
+    em.add_argument("--split", choices=["test", "train"], default="test")
+    em.add_argument("--n", type=int, default=10_000, help="points (default 10000; fewer if the split is smaller)")
+    em.add_argument("--method", choices=["pca", "tsne", "umap", "raw"], default="pca", help="map x/y (default pca)")
+    em.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    _data_args(em)
+    em.add_argument("--out", required=True, help="folder to write")
+
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
     tb.add_argument("--out", help="file to write (default: stdout)")
@@ -118,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .startup import configure
+
     args = build_parser().parse_args(argv)
+    configure(threads=None)     # commands set their own threads (--threads)
     try:
         return COMMANDS[args.command](args) or 0
     except LvmError as exc:
@@ -160,20 +174,32 @@ def cmd_train(args) -> None:
     model = build_model(config, seed=args.seed)
     bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
 
+    board = None
+    if args.logdir:
+        from .run_log import TensorBoardRun, run_dir
+
+        board = TensorBoardRun(run_dir(args.logdir, args.name or Path(args.out).stem), model, tconf,
+                               test.images, test.labels, test.class_names, dataset=args.dataset)
+
     def on_epoch(record):
         bar.set_postfix(loss=f"{record['loss']:.4g}", test=f"{record.get('test_loss', float('nan')):.4g}")
         bar.update()
+        if board:
+            board.on_epoch(record)
 
     weights = _debias_weights(args, train_fit) if args.debias_alpha > 0 else None
     try:
         result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
-                     sample_weights=weights)
+                     sample_weights=weights, on_step=board.on_step if board else None)
     finally:
         bar.close()
     model.cpu().eval()
     metrics = evaluate(model, train, test)
     if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
         metrics.update(_rare_decile_metrics(args, model, train_fit, test))
+    if board:
+        board.close(metrics)
+        print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")
     out = save_checkpoint(args.out, model, dataset=args.dataset, class_names=train.class_names,
                           train_config=tconf, metrics=metrics, history=result.history,
                           name=args.name or Path(args.out).stem)
@@ -317,9 +343,10 @@ def cmd_sweep(args) -> None:
 def cmd_project(args) -> None:
     from . import load_checkpoint, load_dataset
     from .inference import encode_split
-    from .projection import PROJECTIONS_DIR, MapStore, available_methods, store_maps
+    from .map_store import PROJECTIONS_DIR, MapStore, store_maps
+    from .projection import available_methods
 
-    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR)
+    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR, max_bytes=None)
     for path in args.checkpoints:
         ckpt = load_checkpoint(path)
         data = load_dataset(ckpt.dataset, args.split, args.data_dir, download=False)
@@ -421,7 +448,25 @@ def cmd_export(args) -> None:
           f"in [0, 1], {out.stat().st_size} bytes")
 
 
+def cmd_export_map(args) -> None:
+    from .inference import encode_split
+    from .map_export import split_map_files, write_files
+    from .projection import MapKey, available_methods, compute_map
+
+    ckpt, splits = _load(args)
+    data = splits[args.split]
+    if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
+        raise ValueError(f"{args.method} {args.dims}-D is not available for a code of {ckpt.config.latent_dim}")
+    enc = encode_split(ckpt.model, data.images, data.labels)
+    key = MapKey.make(ckpt.digest, args.split, min(args.n, len(data)), args.method, args.dims)
+    latent_map = compute_map(key, enc.codes, enc.labels, enc.errors)
+    paths = write_files(args.out, split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name))
+    print(f"wrote {len(latent_map)} points of {ckpt.name} ({args.split}, {args.method}) to {args.out}: "
+          + ", ".join(p.name for p in paths))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
             "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
-            "export": cmd_export, "factors": cmd_factors, "debias": cmd_debias, "rare": cmd_rare}
+            "export": cmd_export, "export-map": cmd_export_map, "factors": cmd_factors, "debias": cmd_debias,
+            "rare": cmd_rare}

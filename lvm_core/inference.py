@@ -7,6 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .errors import CheckpointError
+
 BATCH = 2048
 
 
@@ -22,7 +24,7 @@ def encode(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> n
     """images (N, C, H, W) -> deterministic codes (N, latent_dim) float32 (posterior mean for a VAE)."""
     model.eval()
     out = [model.embed(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
-    return torch.cat(out).numpy() if out else np.zeros((0, model.config.latent_dim), np.float32)
+    return finite_codes(torch.cat(out).numpy()) if out else np.zeros((0, model.config.latent_dim), np.float32)
 
 
 @torch.no_grad()
@@ -34,7 +36,15 @@ def encode_posterior(model: nn.Module, images: torch.Tensor, batch_size: int = B
         mu, logvar = model.encode(images[i:i + batch_size])
         mus.append(mu)
         logvars.append(logvar)
-    return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
+    return finite_codes(torch.cat(mus).numpy()), finite_codes(torch.cat(logvars).numpy())
+
+
+def finite_codes(codes: np.ndarray) -> np.ndarray:
+    """codes, checked once here for every caller: finite weights can still overflow to NaN or inf codes
+    (a damaged or crafted checkpoint), which would fail later in scikit-learn or a plot with a traceback."""
+    if not np.isfinite(codes).all():
+        raise CheckpointError("this model's codes are NaN or infinite (its weights are broken); pick another model")
+    return codes
 
 
 @torch.no_grad()

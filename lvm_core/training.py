@@ -32,6 +32,7 @@ class StepReport:
     step: int                       # 1-based within the epoch
     steps_per_epoch: int
     loss: float
+    parts: dict[str, float] | None = None   # the loss's parts this step ("loss", "recon", "kl"), for logs
 
 
 @dataclass
@@ -211,7 +212,7 @@ class _LossTally:
             for k, v in zip(self.keys, row):
                 self.sums[k] = self.sums.get(k, 0.0) + v * batch
             if self.on_step is not None:
-                self.on_step(StepReport(self.epoch, self.done, self.steps, row[0]))
+                self.on_step(StepReport(self.epoch, self.done, self.steps, row[0], dict(zip(self.keys, row))))
         self.pending, self.sizes = [], []
         return None
 

@@ -1,6 +1,5 @@
 """Anomalies: an autoencoder reconstructs what it was trained on, so an image it reconstructs
 badly is one unlike its training data."""
-from pathlib import Path
 
 import numpy as np
 import plotly.express as px
@@ -82,7 +81,7 @@ with unseen_tab:
         roc, rows = go.Figure(), []
         cols = st.columns(len(pair))
         for col, entry in zip(cols, pair):
-            model_ckpt = cache.checkpoint_from_path(str(entry.path), Path(entry.path).stat().st_mtime_ns)
+            model_ckpt = cache.open_model(entry.path)
             held_enc = cache.encoded(model_ckpt.digest, model_ckpt, "test")
             result = held_out_roc(held_enc.errors, held_enc.labels, classes)
             roc.add_trace(go.Scatter(x=result.fpr, y=result.tpr, name=f"{entry.kind.upper()}: AUROC {result.auroc:.3f}"))

@@ -52,3 +52,20 @@ def resend_if_missing(missing: str | None) -> None:
     if missing:
         st.session_state.setdefault(_SENT, set()).discard(missing)
         st.rerun()     # rare (a tab reloaded mid-session), so the whole page is fine
+
+
+FALLBACK_NOTE = "Live decoding is off ({}): the image is decoded on the server after each change."
+
+
+def fallback_reason(*ckpts: Checkpoint) -> str | None:
+    """Why these models cannot be decoded in the browser (for FALLBACK_NOTE), or None when they can."""
+    if not live_decoding_enabled():
+        return "LVM_LIVE_DECODING=0, or this Streamlit has no components v2"
+    from lvm_core.export import ExportError
+
+    for ckpt in ckpts:
+        try:
+            decoder_payload(ckpt)
+        except ExportError as exc:
+            return f"{ckpt.name or 'this model'}: {exc}"
+    return None
