@@ -15,7 +15,17 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
     """mse: per-pixel MSE on [0, 1] test images, reconstructed from the mean code.
     neg_elbo (VAE): nats per image, Bernoulli decoder, beta = 1, one posterior sample per image.
     knn5_acc: 5-NN accuracy of test codes against train codes.
-    pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split."""
+    pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split.
+
+    NumPy's BLAS gets torch's thread count: with its default of every core, the PCA's eigh
+    alone took 5 s here while other processes kept the cores busy (threads waiting on threads)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=torch.get_num_threads()):
+        return _evaluate(model, train, test, seed)
+
+
+def _evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: int) -> dict[str, float]:
     model.eval()
     recon = reconstruct(model, test.images)
     metrics = {"mse": per_pixel_mse(test.images, recon)}
