@@ -2,7 +2,6 @@
 cached samples and their quality scores, mixture samplers, PCA maps, and their figures."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,9 +10,9 @@ import streamlit as st
 from lvm_core import CheckpointError
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.inference import decode, encode
-from lvm_core.latent import (LinearMap, dimension_importance, dimension_order, manifold_grid, pca_map,
-                             slider_ranges)
-from lvm_core.projection import subset_indices
+from lvm_core.data import subset_indices
+from lvm_core.latent import dimension_importance, dimension_order, manifold_grid, slider_ranges
+from lvm_core.pca import PrincipalComponents, pca_map
 from lvm_core.quality import Classifier, SampleQuality, find_classifier, score_samples
 from lvm_core.sampling import GaussianMixtureSampler, sample_normal
 
@@ -77,8 +76,8 @@ def quality_caption(q: SampleQuality | None, floor: SampleQuality | None) -> str
 
 def load(path) -> Checkpoint | None:
     try:
-        return cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
-    except (CheckpointError, OSError) as exc:
+        return cache.open_model(path)
+    except CheckpointError as exc:
         st.error(str(exc))
         return None
 
@@ -130,7 +129,7 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def small_map(digest: str, _ckpt: Checkpoint, split: str) -> tuple[LinearMap, np.ndarray, np.ndarray]:
+def small_map(digest: str, _ckpt: Checkpoint, split: str) -> tuple[PrincipalComponents, np.ndarray, np.ndarray]:
     """(map, places (n, 2), labels (n,)) for MAP_POINTS codes of a split, on a PCA map that can place new codes."""
     enc = cache.encoded(digest, _ckpt, split)
     rows = subset_indices(len(enc.codes), MAP_POINTS)

@@ -1,4 +1,4 @@
-"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project}: the engine without the app.
+"""python -m lvm_core {train,evaluate,encode,reconstruct,sample,table,train-classifier,sweep,project,export,factors,debias,rare}: the engine without the app.
 
 Bad arguments and bad files exit non-zero with one line on stderr, never a traceback.
 """
@@ -24,6 +24,16 @@ def _data_args(p):
     p.add_argument("--data-dir", help="dataset folder (default: $LVM_DATA_DIR, else ./data)")
 
 
+def _split_command(sub, name: str, help: str):
+    """A subcommand reading CHECKPOINT and one split of its dataset, writing --out."""
+    c = sub.add_parser(name, help=help)
+    c.add_argument("checkpoint")
+    c.add_argument("--split", choices=["test", "train"], default="test")
+    _data_args(c)
+    c.add_argument("--out", required=True)
+    return c
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .data import DATASETS
     from .models import ARCHS, MODEL_KINDS
@@ -34,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and save a checkpoint")
     t.add_argument("--model", choices=sorted(MODEL_KINDS), default="ae")
     t.add_argument("--arch", choices=sorted(ARCHS), default="mlp")
-    t.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    t.add_argument("--dataset", default="mnist", metavar="NAME_OR_PATH",
+                   help=f"{', '.join(DATASETS)}, a name from datasets.toml, or a folder / .npz of your images")
+    t.add_argument("--image-size", type=int, help="your images: square side to resize to (default 28)")
     _data_args(t)
     t.add_argument("--latent-dim", type=int, default=32)
     t.add_argument("--hidden", type=int, nargs="+", help="mlp widths or conv channels (default: 128 / 32 64)")
@@ -48,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--noise", type=float, default=0.0, help="input noise std: >0 trains a denoising AE")
     t.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
     t.add_argument("--name", default="", help="display name stored in the checkpoint")
+    t.add_argument("--debias-alpha", type=float, default=0.0,
+                   help="sample images by 1/density^A of their codes (rare styles more often; 0 = off)")
+    t.add_argument("--debias-from", help="model whose codes give the density (default: a shipped VAE of the dataset)")
     t.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
+    t.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
 
     e = sub.add_parser("evaluate", help="test-split metrics of a checkpoint")
     e.add_argument("checkpoint")
@@ -57,11 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--write", action="store_true", help="also store the metrics in the checkpoint")
 
     for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
-        c = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
-        c.add_argument("checkpoint")
-        c.add_argument("--split", choices=["test", "train"], default="test")
-        _data_args(c)
-        c.add_argument("--out", required=True)
+        _split_command(sub, name, f"write the {what} of a split as .npy, in dataset order")
 
     s = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
     s.add_argument("checkpoint")
@@ -93,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
     pj.add_argument("--dims", type=int, choices=[2, 3], default=2)
     _data_args(pj)
     pj.add_argument("--out-dir", help="default: checkpoints/projections, the shipped maps the app reads first")
+
+    _hidden_factor_args(sub)
+
+    ex = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
+    ex.add_argument("checkpoint")
+    ex.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
+
+    em = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
+                                          "and a Parquet table (pandas, Embedding Atlas)")
+    em.add_argument("checkpoint")
+    em.add_argument("--split", choices=["test", "train"], default="test")
+    em.add_argument("--n", type=int, default=10_000, help="points (default 10000; fewer if the split is smaller)")
+    em.add_argument("--method", choices=["pca", "tsne", "umap", "raw"], default="pca", help="map x/y (default pca)")
+    em.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    _data_args(em)
+    em.add_argument("--out", required=True, help="folder to write")
 
     tb = sub.add_parser("table", help="write a Markdown table of the metrics stored in checkpoints")
     tb.add_argument("folder")
@@ -126,10 +154,13 @@ def cmd_train(args) -> None:
     from .data import load_dataset
     from .metrics import evaluate
     from .models import build_model
+    from .own_data import dataset_name, report_problems
     from .training import fit
 
+    args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
+    report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
                          latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
@@ -140,16 +171,32 @@ def cmd_train(args) -> None:
     model = build_model(config, seed=args.seed)
     bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
 
+    board = None
+    if args.logdir:
+        from .run_log import TensorBoardRun, run_dir
+
+        board = TensorBoardRun(run_dir(args.logdir, args.name or Path(args.out).stem), model, tconf,
+                               test.images, test.labels, test.class_names, dataset=args.dataset)
+
     def on_epoch(record):
         bar.set_postfix(loss=f"{record['loss']:.4g}", test=f"{record.get('test_loss', float('nan')):.4g}")
         bar.update()
+        if board:
+            board.on_epoch(record)
 
+    weights = _debias_weights(args, train_fit) if args.debias_alpha > 0 else None
     try:
-        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch)
+        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
+                     sample_weights=weights, on_step=board.on_step if board else None)
     finally:
         bar.close()
     model.cpu().eval()
     metrics = evaluate(model, train, test)
+    if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
+        metrics.update(_rare_decile_metrics(args, model, train_fit, test))
+    if board:
+        board.close(metrics)
+        print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")
     out = save_checkpoint(args.out, model, dataset=args.dataset, class_names=train.class_names,
                           train_config=tconf, metrics=metrics, history=result.history,
                           name=args.name or Path(args.out).stem)
@@ -306,6 +353,116 @@ def cmd_project(args) -> None:
                   f"trustworthiness {m.trustworthiness:.4f} -> {out}", flush=True)
 
 
+def _hidden_factor_args(sub) -> None:
+    from .factors import FACTORS
+
+    f = sub.add_parser("factors", help="hidden factors of a model: probe R^2, traversal, removal, identity kept")
+    f.add_argument("checkpoint")
+    f.add_argument("--factor", nargs="+", choices=list(FACTORS), default=list(FACTORS))
+    _data_args(f)
+    f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    d = _split_command(sub, "debias", "decode a split with one factor removed: .npy (N x H x W) in [0, 1]")
+    d.add_argument("--factor", choices=list(FACTORS), default="slant")
+    r = _split_command(sub, "rare", "the images whose codes are rarest under a Gaussian mixture: .png grid or .npy indices")
+    r.add_argument("--n", type=int, default=64)
+
+
+def _debias_weights(args, train):
+    """The debiased sampling weights of `train --debias-alpha`: from --debias-from's codes."""
+    from .catalog import SHIPPED_DIR
+    from .checkpoints import load_checkpoint
+    from .density import debias_weights
+
+    source = args.debias_from or next(iter(sorted(SHIPPED_DIR.glob(f"{args.dataset}-vae-*.safetensors"))), None)
+    if source is None:
+        raise ValueError(f"no shipped {args.dataset} VAE to measure densities with: pass --debias-from CKPT")
+    args.debias_from = str(source)
+    return debias_weights(load_checkpoint(source).model, train.images, args.debias_alpha, seed=args.seed)
+
+
+def _rare_decile_metrics(args, model, train, test) -> dict:
+    """Reconstruction error on the test split's rarest decile (density of --debias-from's codes)."""
+    from .checkpoints import load_checkpoint
+    from .density import log_density, rare_decile_error, rare_mask
+    from .inference import encode
+
+    ref = load_checkpoint(args.debias_from).model
+    rare = rare_mask(log_density(encode(ref, test.images), seed=args.seed, fit_codes=encode(ref, train.images)))
+    err = rare_decile_error(model, test.images, rare)
+    return {"rare_decile_mse": err.rare, "debias_alpha": args.debias_alpha}
+
+
+def cmd_factors(args) -> None:
+    from .factor_report import factor_report, format_report
+    from .quality import find_classifier
+
+    ckpt, splits = _load(args)
+    report = factor_report(ckpt, splits["train"], splits["test"], find_classifier(ckpt.dataset), args.factor)
+    print(json.dumps({"checkpoint": args.checkpoint, **report}) if args.json else format_report(report))
+
+
+def cmd_debias(args) -> None:
+    from .directions import fit_direction
+    from .factors import split_factors
+    from .inference import decode, encode
+
+    ckpt, splits = _load(args)
+    train = splits["train"]
+    direction = fit_direction(encode(ckpt.model, train.images), split_factors(train.name, "train", train.images)[
+        args.factor], args.factor)
+    images = decode(ckpt.model, direction.remove(encode(ckpt.model, splits[args.split].images)))
+    np.save(args.out, images)
+    print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor}")
+
+
+def cmd_rare(args) -> None:
+    from .density import log_density, rarest
+    from .images import save_grid_png
+    from .inference import encode
+
+    if args.n < 1 or not args.out.endswith((".npy", ".png")):
+        raise ValueError("--n must be at least 1 and --out must end in .npy or .png")
+    ckpt, splits = _load(args)
+    data = splits[args.split]
+    idx = rarest(log_density(encode(ckpt.model, data.images), fit_codes=encode(ckpt.model, splits["train"].images)),
+                 args.n)
+    if args.out.endswith(".png"):
+        save_grid_png(data.images[idx, 0].numpy(), args.out)
+    else:
+        np.save(args.out, idx)
+    print(f"wrote {args.out}: the {len(idx)} rarest {args.split} images (indices {', '.join(map(str, idx[:8]))}...)")
+
+
+def cmd_export(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .export import export_onnx
+
+    ckpt = load_checkpoint(args.checkpoint)
+    out = export_onnx(ckpt, args.out)
+    c = ckpt.config
+    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+          f"in [0, 1], {out.stat().st_size} bytes")
+
+
+def cmd_export_map(args) -> None:
+    from .inference import encode_split
+    from .map_export import split_map_files, write_files
+    from .projection import MapKey, available_methods, compute_map
+
+    ckpt, splits = _load(args)
+    data = splits[args.split]
+    if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
+        raise ValueError(f"{args.method} {args.dims}-D is not available for a code of {ckpt.config.latent_dim}")
+    enc = encode_split(ckpt.model, data.images, data.labels)
+    key = MapKey.make(ckpt.digest, args.split, min(args.n, len(data)), args.method, args.dims)
+    latent_map = compute_map(key, enc.codes, enc.labels, enc.errors)
+    paths = write_files(args.out, split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name))
+    print(f"wrote {len(latent_map)} points of {ckpt.name} ({args.split}, {args.method}) to {args.out}: "
+          + ", ".join(p.name for p in paths))
+
+
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "encode": cmd_encode,
             "reconstruct": cmd_reconstruct, "sample": cmd_sample, "table": cmd_table,
-            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project}
+            "train-classifier": cmd_train_classifier, "sweep": cmd_sweep, "project": cmd_project,
+            "export": cmd_export, "export-map": cmd_export_map, "factors": cmd_factors, "debias": cmd_debias,
+            "rare": cmd_rare}

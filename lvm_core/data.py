@@ -40,6 +40,20 @@ class ImageDataset:
         keep = ~torch.isin(self.labels, torch.as_tensor(list(classes), dtype=torch.long))
         return ImageDataset(self.name, self.split, self.images[keep], self.labels[keep], self.class_names)
 
+    def subset(self, n: int | None, seed: int = 0) -> "ImageDataset":
+        """n images drawn without replacement (all of them when n is None or too big), in dataset order."""
+        if n is None or n >= len(self):
+            return self
+        idx = subset_indices(len(self), n, seed)
+        return ImageDataset(self.name, self.split, self.images[idx], self.labels[idx], self.class_names)
+
+
+def subset_indices(total: int, n: int, seed: int = 0) -> np.ndarray:
+    """The same n of total points every time (sorted, int64): a fixed random sample, or all of them."""
+    if n >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -56,6 +70,8 @@ DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True),
 }
 
+OWN_DATASETS: set[str] = set()     # names of datasets from your own images (own_data.py), once registered
+
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0
 
@@ -66,7 +82,14 @@ def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def load_dataset(name: str, split: str = "train", data_dir=None, download: bool = True) -> ImageDataset:
-    """Load a dataset split into memory. Raises DatasetUnavailable with advice when it can't."""
+    """Load a dataset split into memory. Raises DatasetUnavailable with advice when it can't.
+    name: a built-in dataset, or your own (a name declared in datasets.toml, or a path: own_data.py)."""
+    from .own_data import load_own, source_of
+
+    if name not in DATASETS or name in OWN_DATASETS:
+        source = source_of(name) if split in ("train", "test") else None
+        if source is not None:
+            return load_own(source, split)
     if name not in DATASETS:
         raise DatasetUnavailable(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     if split not in ("train", "test"):
@@ -86,7 +109,12 @@ def is_available(name: str, data_dir=None) -> bool:
     """True when the dataset can be loaded without a download: its files are where torchvision
     looks. Reads nothing and never imports torchvision (2 s here): the app asks on every new session."""
     if name not in DATASETS:
-        return False
+        from .own_data import source_of
+
+        try:
+            return source_of(name) is not None
+        except DatasetUnavailable:
+            return False
     if DATASETS[name].offline:
         return True
     raw = default_data_dir(data_dir).resolve() / TORCHVISION_FOLDERS[name] / "raw"
@@ -130,3 +158,10 @@ def _load_digits(split: str) -> tuple[torch.Tensor, torch.Tensor]:
                                            random_state=DIGITS_SPLIT_SEED, stratify=bunch.target)
     idx = np.sort(idx_train if split == "train" else idx_test)
     return torch.from_numpy(images[idx]), torch.from_numpy(bunch.target[idx]).long()
+
+
+# Datasets declared in datasets.toml ($LVM_DATASETS) join DATASETS at import, so every list of
+# datasets (sidebar, Train page, CLI) shows them; problems with the file are kept for display.
+from .own_data import register_declared  # noqa: E402  (own_data imports this module's classes)
+
+DECLARATION_PROBLEMS = register_declared()

@@ -19,3 +19,7 @@ class TrainingDiverged(LvmError):
 
 class ImageError(LvmError):
     """An uploaded file that cannot be turned into a dataset image."""
+
+
+class ConfigError(LvmError, ValueError):
+    """A model or training setting out of its type or bounds (a ValueError too: bad arguments)."""

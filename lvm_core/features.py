@@ -3,7 +3,6 @@ pixels, or than PCA codes of the same size? Scored by 5-NN and logistic-regressi
 the test split (scikit-learn), with classifiers fitted on the train split."""
 from __future__ import annotations
 
-import io
 import warnings
 from dataclasses import dataclass
 
@@ -13,7 +12,8 @@ from torch import nn
 from .data import ImageDataset
 from .inference import encode
 from .metrics import knn_accuracy
-from .projection import subset_indices
+from .pca import fit_pca
+from .files import csv_text
 
 
 @dataclass(frozen=True)
@@ -39,29 +39,20 @@ def logreg_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray
     return float(clf.score(test_x, test_y))
 
 
-def subset(data: ImageDataset, n: int | None, seed: int = 0) -> ImageDataset:
-    """n images drawn without replacement (all of them when n is None or too big), in dataset order."""
-    if n is None or n >= len(data):
-        return data
-    idx = subset_indices(len(data), n, seed)
-    return ImageDataset(data.name, data.split, data.images[idx], data.labels[idx], data.class_names)
-
-
 def feature_table(train: ImageDataset, test: ImageDataset, models: dict[str, nn.Module],
                   n_train: int | None = 5000, n_test: int | None = 2000, seed: int = 0) -> list[FeatureScore]:
     """One row each for raw pixels, PCA with each model's latent size (fitted on the same train
     images) and each model's codes (the posterior mean for a VAE). Subsets keep the page quick:
     raw-pixel logistic regression on all 60,000 MNIST images takes minutes on a CPU."""
-    from sklearn.decomposition import PCA
     from threadpoolctl import threadpool_limits
 
-    train, test = subset(train, n_train, seed), subset(test, n_test, seed)
+    train, test = train.subset(n_train, seed), test.subset(n_test, seed)
     y_train, y_test = train.labels.numpy(), test.labels.numpy()
     pixels_train, pixels_test = (d.images.reshape(len(d), -1).numpy() for d in (train, test))
     features = {("raw pixels", pixels_train.shape[1]): (pixels_train, pixels_test)}
     for k in sorted({m.config.latent_dim for m in models.values()}):
-        pca = PCA(n_components=min(k, *pixels_train.shape), random_state=seed).fit(pixels_train)
-        features[("PCA", k)] = (pca.transform(pixels_train), pca.transform(pixels_test))
+        pca = fit_pca(pixels_train, min(k, *pixels_train.shape))
+        features[("PCA", k)] = (pca.place(pixels_train), pca.place(pixels_test))
     for name, model in models.items():
         features[(name, model.config.latent_dim)] = (encode(model, train.images), encode(model, test.images))
     rows = []
@@ -75,8 +66,6 @@ def feature_table(train: ImageDataset, test: ImageDataset, models: dict[str, nn.
 
 def codes_csv(codes: np.ndarray, labels: np.ndarray) -> bytes:
     """codes (N, D), labels (N,) -> CSV bytes with columns index, label, z0..z{D-1}."""
-    buf = io.StringIO()
-    header = ",".join(["index", "label"] + [f"z{i}" for i in range(codes.shape[1])])
-    table = np.column_stack([np.arange(len(codes)), labels, codes])
-    np.savetxt(buf, table, delimiter=",", header=header, comments="", fmt=["%d", "%d"] + ["%.6g"] * codes.shape[1])
-    return buf.getvalue().encode()
+    header = ["index", "label"] + [f"z{i}" for i in range(codes.shape[1])]
+    rows = ([i, int(label)] + [f"{float(v):.6g}" for v in code] for i, (label, code) in enumerate(zip(labels, codes)))
+    return csv_text(header, rows).encode()

@@ -3,8 +3,6 @@ manifold of a 2-d model, interpolation paths, and filmstrips as GIFs."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from torch import nn
@@ -48,29 +46,6 @@ def random_code(codes: np.ndarray, seed: int, variational: bool) -> np.ndarray:
     return (codes.mean(axis=0) + codes.std(axis=0) * rng.standard_normal(d)).astype(np.float32)
 
 
-@dataclass(frozen=True)
-class LinearMap:
-    """A 2-D PCA map of codes that can also place a new code (an edited one): PCA is a fixed
-    linear function, unlike t-SNE, whose map has no function for a point it was not fitted on."""
-    mean: np.ndarray                # (D,)
-    components: np.ndarray          # (2, D) orthonormal rows: the two directions of largest variance
-
-    def place(self, codes: np.ndarray) -> np.ndarray:
-        """codes (N, D) or (D,) -> map coordinates (N, 2) or (2,)."""
-        return ((np.asarray(codes, np.float64) - self.mean) @ self.components.T).astype(np.float32)
-
-
-def pca_map(codes: np.ndarray) -> LinearMap:
-    """Fit the 2-D PCA map of codes (N, D); with D == 2 the map is the latent plane itself."""
-    codes = np.asarray(codes, np.float64)
-    if codes.shape[1] <= 2:
-        return LinearMap(np.zeros(codes.shape[1]), np.eye(2, codes.shape[1]))
-    mean = codes.mean(axis=0)
-    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
-    signs = np.sign(vt[:2].sum(axis=1, keepdims=True)) + (vt[:2].sum(axis=1, keepdims=True) == 0)
-    return LinearMap(mean, vt[:2] * signs)  # fixed signs: the same map on every run
-
-
 def plane_codes(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:
     """(n*n, 2) codes on an n x n lattice, in reading order: top row (largest y) first, left to right."""
     xs = np.linspace(x_range[0], x_range[1], n)
@@ -95,6 +70,25 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
     if steps < 2:
         raise ValueError("an interpolation needs at least 2 steps")
     return INTERPOLATIONS[method](np.asarray(z0, np.float32), np.asarray(z1, np.float32), steps)
+
+
+def contrasting_pair(ae: nn.Module, vae: nn.Module, ae_codes: np.ndarray, vae_codes: np.ndarray, labels: np.ndarray,
+                     candidates: int = 48, steps: int = 7, seed: int = 0) -> tuple[int, int]:
+    """Indices (a, b) of two images of different classes whose linear walks differ most between an AE and a VAE
+    (mean absolute pixel difference of the inner frames): the pair that shows the lesson at a glance.
+    codes: (N, D) of the same N images under each model; labels: (N,)."""
+    rng = np.random.default_rng(seed)
+    pool = rng.choice(len(labels), size=min(len(labels), 4 * candidates), replace=False)
+    pairs = [(int(a), int(b)) for a, b in zip(pool[::2], pool[1::2]) if labels[a] != labels[b]][:candidates]
+    if not pairs:
+        return 0, min(1, len(labels) - 1)
+    gaps = []
+    for a, b in pairs:
+        inner = slice(1, steps - 1)
+        ae_frames = decode(ae, interpolate(ae_codes[a], ae_codes[b], steps)[inner])
+        vae_frames = decode(vae, interpolate(vae_codes[a], vae_codes[b], steps)[inner])
+        gaps.append(float(np.abs(ae_frames - vae_frames).mean()))
+    return pairs[int(np.argmax(gaps))]
 
 
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:

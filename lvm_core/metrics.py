@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .data import ImageDataset
-from .inference import encode, reconstruct
+from .inference import encode, per_pixel_mse, reconstruct
 from .models import is_variational
 from .training import evaluate_loss
 
@@ -18,7 +18,7 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
     pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split."""
     model.eval()
     recon = reconstruct(model, test.images)
-    metrics = {"mse": float(np.mean((test.images[:, 0].numpy() - recon) ** 2))}
+    metrics = {"mse": per_pixel_mse(test.images, recon)}
     if is_variational(model):
         parts = evaluate_loss(model, test.images, seed=seed)
         metrics["neg_elbo"] = parts["recon"] + parts["kl"]
@@ -39,10 +39,6 @@ def knn_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: 
 
 def pca_mse(train_images: torch.Tensor, test_images: torch.Tensor, n_components: int) -> float:
     """Per-pixel MSE of a PCA reconstruction with n_components, fitted on train (clipped to [0, 1])."""
-    from sklearn.decomposition import PCA
+    from .pca import fit_pca, pca_reconstruct
 
-    flat = lambda t: t.reshape(t.shape[0], -1).numpy()  # noqa: E731
-    pca = PCA(n_components=n_components, random_state=0).fit(flat(train_images))
-    x = flat(test_images)
-    x_hat = np.clip(pca.inverse_transform(pca.transform(x)), 0, 1)
-    return float(np.mean((x - x_hat) ** 2))
+    return per_pixel_mse(test_images, pca_reconstruct(fit_pca(train_images, n_components), test_images, n_components))

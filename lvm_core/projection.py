@@ -21,7 +21,9 @@ from typing import Callable
 import numpy as np
 
 from .catalog import SHIPPED_DIR
-from .checkpoints import atomic_write_bytes
+from .data import subset_indices
+from .files import atomic_write_bytes
+from .pca import pca_map
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTIONS_DIR = SHIPPED_DIR / "projections"   # the shipped models' default maps
@@ -49,13 +51,6 @@ def cache_dir() -> Path:
 # UMAP's numba functions compile on first use (30-75 s here); cache=True functions keep their compiled
 # code in this folder so later processes start warm. Must be set before numba is imported.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
-
-
-def subset_indices(total: int, n: int, seed: int = 0) -> np.ndarray:
-    """The same n of total points every time (sorted, int64): a fixed random sample, or all of them."""
-    if n >= total:
-        return np.arange(total)
-    return np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
 
 
 def available_methods(latent_dim: int, dims: int = 2) -> list[str]:
@@ -86,9 +81,7 @@ def project(codes: np.ndarray, method: str, dims: int = 2, seed: int = 0, progre
     if method == "raw":
         return codes[:, :dims].copy()
     if method == "pca":
-        from sklearn.decomposition import PCA
-
-        return PCA(n_components=dims, random_state=seed).fit_transform(codes).astype(np.float32)
+        return pca_map(codes, dims).place(codes)
     if method == "tsne":
         return _tsne(codes, dims, seed, progress, **params)
     return _umap(codes, dims, seed, progress, **params)

@@ -166,7 +166,7 @@ def classifier_path(dataset: str, folder=None) -> Path:
 def save_classifier(clf: Classifier, path) -> Path:
     from safetensors.torch import save
 
-    from .checkpoints import atomic_write_bytes
+    from .files import atomic_write_bytes
 
     tensors = {f"net.{k}": v.detach().contiguous() for k, v in clf.net.state_dict().items()}
     tensors["reference_mu"] = torch.from_numpy(clf.reference_mu)

@@ -7,8 +7,6 @@ back as a dict {"0": value, "1": ...}, AppTest and older versions as a list, so 
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .inference import sample_posterior
+from .files import csv_text
+from .inference import sample_posterior, to_display
 from .models import is_variational
 
 
@@ -66,7 +65,7 @@ def is_region(event) -> bool:
 
 @dataclass(frozen=True)
 class PointView:
-    """What the explorer shows for one clicked point. Images are (H, W) in [0, 1]."""
+    """What the explorer shows for one clicked point. Images are (H, W) in [0, 1], (H, W, 3) for colour."""
     index: int
     label: int
     image: np.ndarray
@@ -94,23 +93,22 @@ def point_view(model: nn.Module, images: torch.Tensor, labels: np.ndarray, codes
     """images (N, 1, H, W) of a split with its codes (N, D) and recon (N, H, W): the view of point `index`."""
     if not 0 <= index < len(images):
         raise IndexError(f"point {index} is not in this split (0..{len(images) - 1})")
-    image = images[index, 0].numpy()
+    image = to_display(images[index:index + 1])[0]
     difference = np.abs(image - recon[index])
     neighbours = nearest_codes(codes, index, k)
     posterior = sample_posterior(model, images[index:index + 1], samples, seed) if is_variational(model) else None
     return PointView(index=int(index), label=int(labels[index]), image=image, recon=recon[index],
                      difference=difference, error=float((difference ** 2).mean()), neighbours=neighbours,
-                     neighbour_images=images[neighbours, 0].numpy(), posterior_samples=posterior)
+                     neighbour_images=to_display(images[neighbours]), posterior_samples=posterior)
 
 
 def selection_csv(indices: np.ndarray, labels: np.ndarray, class_names: Sequence[str], errors: np.ndarray,
                   codes: np.ndarray) -> str:
     """One row per selected index: index, label, class, reconstruction error, then the code z_0..z_{D-1}."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["index", "label", "class", "error"] + [f"z{j}" for j in range(codes.shape[1])])
-    for i in np.asarray(indices, dtype=np.int64):
+    def row(i: int) -> list:
         label = int(labels[i])
         name = class_names[label] if 0 <= label < len(class_names) else str(label)
-        writer.writerow([int(i), label, name, f"{float(errors[i]):.6g}"] + [f"{float(v):.6g}" for v in codes[i]])
-    return out.getvalue()
+        return [int(i), label, name, f"{float(errors[i]):.6g}"] + [f"{float(v):.6g}" for v in codes[i]]
+
+    header = ["index", "label", "class", "error"] + [f"z{j}" for j in range(codes.shape[1])]
+    return csv_text(header, (row(i) for i in np.asarray(indices, dtype=np.int64)))

@@ -8,42 +8,16 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-import torch
 
 from .catalog import SHIPPED_DIR
 from .checkpoints import Checkpoint, check_image_shape
 from .data import ImageDataset
-from .inference import reconstruct
+from .inference import per_pixel_mse, reconstruct
+from .pca import fit_pca, pca_reconstruct
 
 
 def sweep_path(dataset: str, folder=SHIPPED_DIR) -> Path:
     return Path(folder) / f"nonlinear_pca_{dataset}.json"
-
-
-def fit_pca(train_images: torch.Tensor, n_components: int, seed: int = 0):
-    """sklearn PCA of flattened train images (N, C, H, W). Fitted once at the largest size: the
-    first k components of that fit are PCA with k components, so one fit serves every size.
-    The eigendecomposition of the pixel covariance is exact and took 5 s on MNIST here, where
-    the full SVD of the data took 128 s."""
-    from sklearn.decomposition import PCA
-
-    flat = train_images.reshape(train_images.shape[0], -1).numpy()
-    return PCA(n_components=min(n_components, *flat.shape), svd_solver="covariance_eigh", random_state=seed).fit(flat)
-
-
-def pca_reconstruct(pca, images: torch.Tensor, k: int) -> np.ndarray:
-    """images (N, C, H, W) -> reconstructions (N, H, W) from the first k components, clipped to
-    [0, 1] like the AE's sigmoid output (as metrics.pca_mse does)."""
-    n, _, h, w = images.shape
-    centred = images.reshape(n, -1).numpy() - pca.mean_
-    basis = pca.components_[:k]
-    x_hat = centred @ basis.T @ basis + pca.mean_
-    return np.clip(x_hat, 0, 1).reshape(n, h, w).astype(np.float32)
-
-
-def per_pixel_mse(images: torch.Tensor, recon: np.ndarray) -> float:
-    return float(np.mean((images[:, 0].numpy() - recon) ** 2))
 
 
 def run_sweep(checkpoints: list[Checkpoint], train: ImageDataset, test: ImageDataset, folder=SHIPPED_DIR) -> dict:
@@ -60,7 +34,7 @@ def run_sweep(checkpoints: list[Checkpoint], train: ImageDataset, test: ImageDat
     sizes = [c.config.latent_dim for c in checkpoints]
     if len(set(sizes)) != len(sizes):
         raise ValueError(f"two checkpoints have the same latent size: {sizes}")
-    pca = fit_pca(train.images, max(sizes))
+    pca = fit_pca(train.images, max(sizes))   # its first k components are PCA with k components
     first = checkpoints[0]
     return {
         "dataset": test.name,

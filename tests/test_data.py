@@ -1,10 +1,12 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from conftest import requires_mnist
 from lvm_core import DATASETS, DatasetUnavailable, load_dataset
+from lvm_core.data import subset_indices
 
 
 def test_digits_split_is_fixed_and_disjoint(digits):
@@ -69,3 +71,20 @@ def test_is_available_neither_reads_the_data_nor_imports_torchvision():
     code = ("import sys; from lvm_core.data import is_available; "
             "assert is_available('mnist'); assert 'torchvision' not in sys.modules, 'torchvision imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_subset_is_fixed_sorted_and_all_when_n_covers_the_split():
+    a, b = subset_indices(1000, 100), subset_indices(1000, 100)
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 100 and np.all(np.diff(a) > 0)
+    np.testing.assert_array_equal(subset_indices(50, 100), np.arange(50))
+
+
+def test_dataset_subsets_are_seeded_in_dataset_order_and_capped(digits):
+    train, _ = digits
+    a, b = train.subset(100, seed=1), train.subset(100, seed=1)
+    assert len(a) == 100 and np.array_equal(a.labels.numpy(), b.labels.numpy())
+    assert not np.array_equal(train.subset(100, seed=2).labels.numpy(), a.labels.numpy())
+    rows = subset_indices(len(train), 100, seed=1)
+    assert torch.equal(a.images, train.images[rows])
+    assert train.subset(None) is train and train.subset(10**6) is train

@@ -8,7 +8,7 @@ import pytest
 
 from lvm_core import load_checkpoint
 from lvm_core.catalog import SHIPPED_DIR
-from lvm_core.features import codes_csv, feature_table, logreg_accuracy, subset
+from lvm_core.features import codes_csv, feature_table, logreg_accuracy
 
 
 def test_feature_table_on_digits_has_a_row_per_representation(digits):
@@ -23,14 +23,6 @@ def test_feature_table_on_digits_has_a_row_per_representation(digits):
         assert 0.8 < r.knn5 <= 1 and 0.8 < r.logreg <= 1, r
         # Accuracies are fractions of the 360 test images: a real score, not a placeholder.
         assert (r.knn5 * len(test)) == pytest.approx(round(r.knn5 * len(test)))
-
-
-def test_subsets_are_seeded_sorted_and_capped(digits):
-    train, _ = digits
-    a, b = subset(train, 100, seed=1), subset(train, 100, seed=1)
-    assert len(a) == 100 and np.array_equal(a.labels.numpy(), b.labels.numpy())
-    assert not np.array_equal(subset(train, 100, seed=2).labels.numpy(), a.labels.numpy())
-    assert subset(train, None) is train and subset(train, 10**6) is train
 
 
 def test_logreg_separates_separable_data_and_not_noise():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lvm_core.projection import (DEFAULT_PARAMS, LatentMap, MapKey, MapStore, available_methods, compute_map,
-                                 project, subset_indices, trustworthiness)
+                                 project, trustworthiness)
 
 
 @pytest.fixture(scope="module")
@@ -13,13 +13,6 @@ def blobs():
     centres = rng.normal(scale=10, size=(3, 8))
     labels = np.repeat(np.arange(3), 100)
     return (centres[labels] + rng.normal(size=(300, 8))).astype(np.float32), labels
-
-
-def test_subset_is_fixed_sorted_and_all_when_n_covers_the_split():
-    a, b = subset_indices(1000, 100), subset_indices(1000, 100)
-    np.testing.assert_array_equal(a, b)
-    assert len(np.unique(a)) == 100 and np.all(np.diff(a) > 0)
-    np.testing.assert_array_equal(subset_indices(50, 100), np.arange(50))
 
 
 def test_available_methods_follow_the_latent_size():
