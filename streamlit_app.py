@@ -5,6 +5,9 @@ from lvm_app.cache import start_warm_up
 from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
 from lvm_core import LvmError
+from lvm_core.startup import configure
+
+configure()   # once per process, before anything else: numba's cache folder, the umask, one torch thread
 
 st.set_page_config(page_title="LVM Explorer", page_icon="🧭", layout="wide")
 

@@ -17,8 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lvm_core import load_checkpoint, load_dataset  # noqa: E402
 from lvm_core.catalog import SHIPPED_DIR  # noqa: E402
 from lvm_core.inference import encode  # noqa: E402
-from lvm_core.projection import project, subset_indices, trustworthiness, warm_up_umap  # noqa: E402
-from lvm_core.training import set_cpu_threads  # noqa: E402
+from lvm_core.data import subset_indices  # noqa: E402
+from lvm_core.projection import project, warm_up_umap  # noqa: E402
+from lvm_core.trustworthiness import trustworthiness  # noqa: E402
+from lvm_core.startup import configure  # noqa: E402
 
 PREFERRED = ["mnist-vae-conv-32", "mnist-ae-conv-32", "mnist-vae-mlp-32", "mnist-ae-mlp-32", "digits-vae-mlp-8"]
 
@@ -45,7 +47,7 @@ def main() -> None:
     parser.add_argument("--trust-sample", type=int, default=2000, help="query points for trustworthiness")
     parser.add_argument("--skip-sklearn", action="store_true")
     args = parser.parse_args()
-    set_cpu_threads(1)
+    configure(threads=1)
     ckpt = load_checkpoint(args.checkpoint or default_checkpoint())
     data = load_dataset(ckpt.dataset, args.split)
     idx = subset_indices(len(data), args.n)

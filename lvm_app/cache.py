@@ -1,7 +1,7 @@
 """Caches keyed by a checkpoint's content (its sha256), so nothing is recomputed on a click.
 
 Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
-disk (lvm_core.projection.MapStore), so they survive a restart. A background thread started once
+disk (lvm_core.map_store.MapStore), so they survive a restart. A background thread started once
 per server process, right after the first page is drawn, loads the default dataset, encodes the
 default model and compiles UMAP.
 """
@@ -22,17 +22,14 @@ from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.data import ImageDataset, default_data_dir, is_available
 from lvm_core.inference import EncodedSplit, encode_split
-from lvm_core.projection import LatentMap, MapKey, MapStore, Progress, warm_up_umap
-from lvm_core.training import set_cpu_threads
+from lvm_core.map_store import LatentMap, MapKey, MapStore
+from lvm_core.projection import OnProgress, warm_up_umap
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
 SPLIT_SIZES = {name: {"train": 60_000, "test": 10_000} for name in ("mnist", "fashion-mnist", "kmnist")}
 
 log = logging.getLogger(__name__)
-# One torch thread for the whole server process: on a shared 2-core machine more threads make small
-# ops (one click's decode) up to 20x slower.
-set_cpu_threads(1)
 
 
 def open_model(path) -> Checkpoint:
@@ -111,7 +108,7 @@ def map_store() -> MapStore:
 
 
 def latent_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2, params: dict | None = None,
-               progress: Progress | None = None) -> LatentMap:
+               progress: OnProgress | None = None) -> LatentMap:
     """The map of n points of a split: from memory, from disk (shipped or computed before), or computed now.
     Encodes the split only when the map has to be computed."""
     key = MapKey.make(ckpt.digest, split, n, method, dims, params)

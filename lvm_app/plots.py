@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from lvm_core.projection import LatentMap
+from lvm_core.map_store import LatentMap
 
 CLASS_COLOURS = qualitative.Plotly + qualitative.Dark24   # class c gets colour c: the same on every page
 HOVER = "index %{customdata[0]:d}<br>class %{fullData.name}<br>error %{customdata[1]:.4f}<extra></extra>"

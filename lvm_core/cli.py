@@ -129,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .startup import configure
+
     args = build_parser().parse_args(argv)
+    configure(threads=None)     # commands set their own threads (--threads)
     try:
         return COMMANDS[args.command](args) or 0
     except LvmError as exc:
@@ -340,9 +343,10 @@ def cmd_sweep(args) -> None:
 def cmd_project(args) -> None:
     from . import load_checkpoint, load_dataset
     from .inference import encode_split
-    from .projection import PROJECTIONS_DIR, MapStore, available_methods, store_maps
+    from .map_store import PROJECTIONS_DIR, MapStore, store_maps
+    from .projection import available_methods
 
-    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR)
+    store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR, max_bytes=None)
     for path in args.checkpoints:
         ckpt = load_checkpoint(path)
         data = load_dataset(ckpt.dataset, args.split, args.data_dir, download=False)

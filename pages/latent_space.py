@@ -56,9 +56,11 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     three_d = st.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
     dims = 3 if three_d and latent_dim >= 3 else 2
     methods = available_methods(latent_dim, dims)
-    if st.session_state.get("map_method") not in methods:
-        st.session_state.map_method = default_method(latent_dim,
-                                                     lambda m: cache.has_map(ckpt, sel.split, n, m, dims))
+    if st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest or st.session_state.get("map_method") not in methods:
+        # another model: its t-SNE/UMAP map is shown only when stored (computed only when asked for)
+        st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims),
+                                                     st.session_state.get("map_method"), dims)
+    st.session_state.map_method_for = ckpt.digest
     method = st.radio("Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True)
     colour_by = st.selectbox("Colour by", COLOURS, key="map_colour", width=170)
 

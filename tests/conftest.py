@@ -5,11 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
+
+from lvm_core.startup import configure
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-torch.set_num_threads(1)
+configure()
 
 
 def has_dataset(name: str) -> bool:
@@ -19,6 +20,17 @@ def has_dataset(name: str) -> bool:
 
 
 requires_mnist = pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+
+
+@pytest.fixture(scope="session")
+def blobs():
+    """Three well separated clusters of 8-d codes: (codes (300, 8) float32, labels (300,))."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(3, 8))
+    labels = np.repeat(np.arange(3), 100)
+    return (centres[labels] + rng.normal(size=(300, 8))).astype(np.float32), labels
 
 
 @pytest.fixture(scope="session")
