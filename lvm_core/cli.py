@@ -157,13 +157,15 @@ def cmd_train(args) -> None:
     from .data import load_dataset
     from .metrics import evaluate
     from .models import build_model
+    from .distributed import fit_across_processes, is_main_process
     from .own_data import dataset_name, report_problems
-    from .training import fit
 
+    main = is_main_process()   # under torchrun only rank 0 logs and saves
     args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
-    report_problems(args.dataset)
+    if main:
+        report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
                          latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
@@ -172,10 +174,10 @@ def cmd_train(args) -> None:
                         exclude_classes=tuple(args.exclude_class))
     train_fit = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
     model = build_model(config, seed=args.seed)
-    bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
+    bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}", disable=not main)
 
     board = None
-    if args.logdir:
+    if args.logdir and main:
         from .run_log import TensorBoardRun, run_dir
 
         board = TensorBoardRun(run_dir(args.logdir, args.name or Path(args.out).stem), model, tconf,
@@ -189,10 +191,12 @@ def cmd_train(args) -> None:
 
     weights = _debias_weights(args, train_fit) if args.debias_alpha > 0 else None
     try:
-        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
-                     sample_weights=weights, on_step=board.on_step if board else None)
+        result = fit_across_processes(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
+                                      sample_weights=weights, on_step=board.on_step if board else None)
     finally:
         bar.close()
+    if not main:
+        return
     model.cpu().eval()
     metrics = evaluate(model, train, test)
     if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
@@ -451,7 +455,8 @@ def cmd_export(args) -> None:
 def cmd_export_map(args) -> None:
     from .inference import encode_split
     from .map_export import split_map_files, write_files
-    from .projection import MapKey, available_methods, compute_map
+    from .map_store import MapKey, compute_map
+    from .projection import available_methods
 
     ckpt, splits = _load(args)
     data = splits[args.split]

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lvm_app import cache, generate
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
+from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
 from lvm_app.sidebar import current
 from lvm_core.images import enlarge
@@ -41,10 +42,12 @@ def randomize():
     st.session_state.slider_seed += 1
     st.session_state.slider_start = "random"
     st.session_state.slider_token = None    # new start: sliders move to it
+    st.session_state.link_code = None
 
 
 def reset():
     st.session_state.slider_token = None
+    st.session_state.link_code = None       # a linked code was the start until now
 
 
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
@@ -61,7 +64,7 @@ elif start == "mean":
     start_code = enc.codes.mean(axis=0)
 else:
     start_code = random_code(enc.codes, st.session_state.slider_seed, variational)
-start_code = start_code.astype(np.float32)
+start_code, linked = linked_start(start_code.astype(np.float32))   # a link's ?code=... starts the sliders
 # A start outside the data's 1-99% box (a rare image, a prior draw) widens that slider instead of being clipped.
 lows, highs = np.minimum(ranges[:, 0], start_code), np.maximum(ranges[:, 1], start_code)
 
@@ -73,7 +76,7 @@ if latent_dim > MAX_SLIDERS:
 
 # Slider keys carry a token of (model, split, start): a new start gets new sliders at the start code,
 # so no slider ever holds a value outside its (new) range.
-token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}"
+token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}{linked}"
 if st.session_state.get("slider_token") != token:
     for d in range(latent_dim):
         st.session_state[f"z{d}-{token}"] = float(start_code[d])
@@ -147,6 +150,7 @@ def editor():
         released = latent_sliders(ckpt, start_code, dims, token=token, side=IMAGE_SIDE)
         z = start_code if released is None else released
         view = st.container()
+    show_code(z)
     if plane_slot is not None:
         with plane_slot:
             marked_plane(z)
