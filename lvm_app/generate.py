@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -46,13 +47,17 @@ def mixture(digest: str, _ckpt: Checkpoint) -> GaussianMixtureSampler:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def samples(digest: str, _ckpt: Checkpoint, prior: str, seed: int, n: int = SCORE_N) -> np.ndarray:
-    """(n, H, W) decoded samples of z from the prior ("normal") or the fitted mixture ("gmm")."""
+def codes(digest: str, _ckpt: Checkpoint, prior: str, seed: int) -> np.ndarray:
+    """(SCORE_N, D) z from the prior ("normal") or the fitted mixture ("gmm"); a seed is one draw."""
     if prior == "gmm":
-        z = mixture(digest, _ckpt).sample(n, seed)
-    else:
-        z = sample_normal(n, _ckpt.config.latent_dim, seed)
-    return decode(_ckpt.model, z)
+        return mixture(digest, _ckpt).sample(SCORE_N, seed)
+    return sample_normal(SCORE_N, _ckpt.config.latent_dim, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def samples(digest: str, _ckpt: Checkpoint, prior: str, seed: int, n: int = SCORE_N) -> np.ndarray:
+    """(n, H, W) the first n of the seed's SCORE_N decoded samples: a grid decodes only what it shows."""
+    return decode(_ckpt.model, codes(digest, _ckpt, prior, seed)[:n])
 
 
 _SCORER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lvm-scorer")
@@ -61,18 +66,23 @@ _SCORES_LOCK = threading.Lock()
 _SCORES_KEPT = 96
 
 
-def quality_later(digest: str, clf: Classifier, images: np.ndarray, prior: str, seed: int) -> Future:
-    """The score of a grid's samples, computed once per (model, prior, seed) on a background thread:
-    scoring 2,000 samples takes seconds, so the grids show at once and the page polls for the number.
+def quality_later(key: tuple, clf: Classifier, images: Callable[[], np.ndarray]) -> Future:
+    """The score of images() (N, H, W), made once per key on a background thread: drawing and scoring
+    2,000 samples takes seconds, so the grids show at once and the page polls for the number.
     The Future's result is a SampleQuality (ValueError for broken samples)."""
-    key = (digest, prior, seed)
     with _SCORES_LOCK:
         future = _SCORES.get(key)
         if future is None or (future.done() and future.exception() is not None):
-            future = _SCORES[key] = _SCORER.submit(score_samples, clf, images)
+            future = _SCORES[key] = _SCORER.submit(lambda: score_samples(clf, images()))
             while len(_SCORES) > _SCORES_KEPT:      # oldest first: dicts keep insertion order
                 _SCORES.pop(next(iter(_SCORES)))
         return future
+
+
+def sample_quality_later(digest: str, ckpt: Checkpoint, clf: Classifier, prior: str, seed: int) -> Future:
+    """The score of a seed's SCORE_N samples (the grid shows the first of them), decoded in the background."""
+    z = codes(digest, ckpt, prior, seed)
+    return quality_later((digest, prior, seed), clf, lambda: decode(ckpt.model, z))
 
 
 NOUNS = {"fashion": "clothes", "kmnist": "characters"}
@@ -89,7 +99,8 @@ def verdict(prior: str, q: SampleQuality, scores: list[SampleQuality], dataset: 
 def real_quality_later(dataset: str, clf: Classifier) -> Future:
     """The floor: SCORE_N real test images scored like the samples (a Fréchet distance over few
     samples is biased upwards, so the floor is measured with the same count), in the background."""
-    return quality_later(f"{dataset}-test", clf, cache.dataset(dataset, "test").images[:SCORE_N], "real", 0)
+    images = cache.dataset(dataset, "test").images[:SCORE_N]
+    return quality_later((dataset, "real test images"), clf, lambda: images)
 
 
 def quality_caption(q: SampleQuality | None, floor: SampleQuality | None) -> str:

@@ -36,21 +36,26 @@ except CheckpointError as exc:
     st.error(f"Sample quality cannot be scored: {exc}")
     clf = None
 GRIDS = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
-drawn = [generate.samples(ckpt.digest, ckpt, prior, seed) for _, ckpt, prior in GRIDS]
+drawn = [generate.samples(ckpt.digest, ckpt, prior, seed, GRID) for _, ckpt, prior in GRIDS]
 drawn = [images if np.isfinite(images).all() else None for images in drawn]
 
 
-def scores_now() -> list:
-    """Each grid's SampleQuality, or None while the background scorer works on it (or it cannot be scored)."""
+def scoring() -> list:
+    """Futures of the floor's and each grid's SampleQuality (None where a grid cannot be scored)."""
     if clf is None:
         return [None] * (1 + len(GRIDS))
     futures = [generate.real_quality_later(sel.dataset, clf)]
-    futures += [generate.quality_later(ckpt.digest, clf, images, prior, seed) if images is not None else None
+    futures += [generate.sample_quality_later(ckpt.digest, ckpt, clf, prior, seed) if images is not None else None
                 for (_, ckpt, prior), images in zip(GRIDS, drawn)]
-    return [f.result() if f is not None and f.done() and f.exception() is None else None for f in futures]
+    return futures
 
 
-waiting = clf is not None and sum(q is not None for q in scores_now()) < 1 + sum(i is not None for i in drawn)
+def result(future):
+    """A finished score, or None while it is being made or when it failed."""
+    return future.result() if future is not None and future.done() and future.exception() is None else None
+
+
+waiting = any(f is not None and not f.done() for f in scoring())
 samples_tab, why_tab = st.tabs(["Samples", "Why: where the codes are vs where the samples come from"])
 
 
@@ -58,9 +63,10 @@ def show_grids():
     """The three grids at once and their scores as they come: while one is missing this fragment
     reruns every POLL_S (only it, not the page); the run that finds them all redraws the page once
     so that the timer stops."""
-    floor, *scores = scores_now()
+    futures = scoring()
+    floor, *scores = map(result, futures)
     ready = [q for q in scores if q is not None]
-    for column, (title, ckpt, prior), images, q in zip(st.columns(3), GRIDS, drawn, scores):
+    for column, (title, ckpt, prior), images, q, future in zip(st.columns(3), GRIDS, drawn, scores, futures[1:]):
         with column:
             st.subheader(title)
             st.caption(generate.PRIORS[prior])
@@ -71,12 +77,14 @@ def show_grids():
                      output_format="PNG")
             if clf is None:
                 st.markdown(generate.quality_caption(None, None))
+            elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
+                st.error(f"Sample quality cannot be scored: {failed}")
             elif q is None or floor is None:
                 st.caption("⏳ scoring 2,000 samples…")
             else:
                 st.markdown(f"**{generate.verdict(prior, q, ready, sel.dataset)}** · "
                             + generate.quality_caption(q, floor))
-    if waiting and floor is not None and len(ready) == sum(images is not None for images in drawn):
+    if waiting and all(f is None or f.done() for f in futures):
         st.rerun()
 
 
