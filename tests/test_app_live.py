@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from conftest import open_page
 from lvm_core.catalog import SHIPPED_DIR
