@@ -15,6 +15,7 @@ from lvm_core import LvmError, ModelConfig, TrainConfig, load_checkpoint
 from lvm_core.jobs import (DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun,
                            TrainingBusy, binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
 from lvm_core.jobs.records import RECORDS_DIR, recover
+from lvm_core.run_log import RUNS_DIR
 
 DIGITS_VAE = ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=8, hidden=(32,))
 # batch 8: ~180 short steps per epoch, so a run lasts long enough to be stopped part-way.
@@ -38,7 +39,7 @@ def wait(job, until=lambda j: not j.active, timeout: float = 300.0):
 
 def saved_files(folder):
     """Every file a run left in folder (models, temp files), but not the run records."""
-    return sorted(p.name for p in folder.iterdir() if p.name != RECORDS_DIR) if folder.exists() else []
+    return sorted(p.name for p in folder.iterdir() if p.name not in (RECORDS_DIR, RUNS_DIR)) if folder.exists() else []
 
 
 def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
@@ -58,6 +59,8 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
     assert ckpt.metrics == p.metrics and {"mse", "pca_mse", "knn5_acc", "neg_elbo"} <= set(p.metrics)
     assert ckpt.config == DIGITS_VAE
+    (board,) = (models_dir / RUNS_DIR).iterdir()   # TensorBoard files of the run (tensorboard --logdir)
+    assert board.name.startswith("my-digits-VAE-2-epochs-") and list(board.glob("events.out.tfevents.*"))
 
 
 def test_stop_ends_after_the_current_step_and_keeps_the_last_completed_epoch(models_dir):
