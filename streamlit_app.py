@@ -2,7 +2,9 @@
 import streamlit as st
 
 from lvm_app.cache import start_warm_up
+from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
+from lvm_core import LvmError
 from lvm_core.startup import configure
 
 configure()   # once per process, before anything else: numba's cache folder, the umask, one torch thread
@@ -30,9 +32,13 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
+apply_link()   # a link's view (?dataset=...&model=...&point=...) into the session, before any widget
 selection = st.session_state.selection = render_sidebar()
 try:
     page.run()
+except LvmError as exc:   # a model deleted or damaged mid-session, broken codes: one line, never a traceback
+    st.error(str(exc))
 finally:   # once per server process, after the first page (even one that stops early): it never delays it
+    sync_url()   # the address bar is a link to what is shown
     if selection is not None:
         start_warm_up(selection.dataset, selection.split, str(selection.ckpt.path) if selection.ckpt.path else None)

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_support import AppServer, launch_chromium, plotly_points, wait_idle  # noqa: E402
+from browser_support import AppServer, isolated_points, launch_chromium, plotly_points, wait_idle  # noqa: E402
 from lvm_app.cache import WARM_UP_DONE  # noqa: E402
 
 BARE_APP = '''
@@ -76,18 +76,6 @@ MAP_DRAWN_JS = """() => { const g = document.querySelector('.js-plotly-plot');
   return !!(g && g._fullData && g._fullData.length && g._fullData[0].x && g._fullData[0].x.length); }"""
 
 
-def spread_points(points: list[dict], k: int) -> list[dict]:
-    """k points that each stand apart from their neighbours on screen, so a click can only mean them."""
-    import numpy as np
-    from sklearn.neighbors import NearestNeighbors
-
-    xy = np.array([[p["px"], p["py"]] for p in points])
-    lo, hi = np.percentile(xy, 5, axis=0), np.percentile(xy, 95, axis=0)
-    inner = np.flatnonzero(((xy > lo) & (xy < hi)).all(1))
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(xy).kneighbors(xy[inner])
-    return [points[i] for i in inner[np.argsort(-dist[:, 1])[:k]]]
-
-
 def time_to_map(page, url: str) -> float:
     start = time.perf_counter()
     page.goto(url, wait_until="commit")
@@ -99,7 +87,7 @@ def prepare_clicks(page, k: int) -> list[dict]:
     """k well separated points of the page's map; the page records the time of every mouse down."""
     wait_idle(page)
     page.evaluate(RECORD_DOWN_JS)
-    return spread_points(plotly_points(page), k)
+    return isolated_points(plotly_points(page), k)
 
 
 def click(page, target: dict) -> list | None:

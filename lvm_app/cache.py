@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lvm_core import DatasetUnavailable, load_checkpoint, load_dataset
+from lvm_core import CheckpointError, DatasetUnavailable, load_checkpoint, load_dataset
 from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.data import ImageDataset, default_data_dir, is_available
@@ -32,8 +32,21 @@ SPLIT_SIZES = {name: {"train": 60_000, "test": 10_000} for name in ("mnist", "fa
 log = logging.getLogger(__name__)
 
 
+def open_model(path) -> Checkpoint:
+    """The checkpoint at path (shipped or a user's), loaded once per file version and shared by every
+    session. Raises CheckpointError (one line, the file's name only) when the file was deleted or
+    damaged after it was listed; the router shows it in place of the page when a page does not."""
+    path = Path(path)
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        raise CheckpointError(f"{path.name}: the model file is gone (deleted after it was listed); "
+                              "pick another model") from None
+    return _checkpoint_from_path(str(path), mtime_ns)
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
+def _checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
     """mtime_ns keys the cache so a retrained file is reloaded."""
     return load_checkpoint(path)
 
@@ -80,7 +93,7 @@ def split_size(name: str, split: str) -> int:
 def encoded(digest: str, _ckpt: Checkpoint, split: str) -> EncodedSplit:
     """Codes, reconstructions and errors for a whole split, once per model content and split."""
     data = dataset(_ckpt.dataset, split)
-    return encode_split(_ckpt.model, data.images, data.labels)
+    return encode_split(_ckpt.model, data.images, data.labels)   # raises CheckpointError for NaN/inf codes
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -138,7 +151,7 @@ def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
     try:
         dataset(dataset_name, split)
         if model_path:
-            ckpt = checkpoint_from_path(model_path, Path(model_path).stat().st_mtime_ns)
+            ckpt = open_model(model_path)
             encoded(ckpt.digest, ckpt, split)
         warm_up_umap()
     except Exception:  # a warm-up failure must never take the app down; the page will say what is wrong

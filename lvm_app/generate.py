@@ -2,7 +2,6 @@
 cached samples and their quality scores, mixture samplers, PCA maps, and their figures."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -77,8 +76,8 @@ def quality_caption(q: SampleQuality | None, floor: SampleQuality | None) -> str
 
 def load(path) -> Checkpoint | None:
     try:
-        return cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
-    except (CheckpointError, OSError) as exc:
+        return cache.open_model(path)
+    except CheckpointError as exc:
         st.error(str(exc))
         return None
 

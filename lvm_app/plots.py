@@ -56,6 +56,7 @@ def map_figure(latent_map: LatentMap, class_names, colour: np.ndarray | None = N
 
 def heat(image: np.ndarray) -> np.ndarray:
     """(H, W) in [0, 1] -> (H, W, 3) in [0, 1] on the "hot" scale (black 0, red 1/3, yellow 2/3, white 1).
-    A fixed scale, so the same colour means the same size of error on every image."""
-    v = np.clip(image, 0, 1)
+    A fixed scale, so the same colour means the same size of error on every image. A colour
+    (H, W, 3) error image is averaged over its channels first."""
+    v = np.clip(image if np.ndim(image) == 2 else np.mean(image, axis=-1), 0, 1)
     return np.stack([np.clip(3 * v, 0, 1), np.clip(3 * v - 1, 0, 1), np.clip(3 * v - 2, 0, 1)], axis=-1)

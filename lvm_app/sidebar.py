@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 from lvm_core import DATASETS, CheckpointError
 from lvm_core.checkpoints import Checkpoint
+from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from . import cache
+from .own_datasets import own_dataset_ok
 from .routing import require_router
 
 DEFAULT_DATASET = "mnist"
@@ -46,8 +47,11 @@ def render_sidebar() -> Selection | None:
             st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
                      f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
             return None
+        if not own_dataset_ok(dataset):   # your own images: skipped files and errors shown here
+            return None
         choices = [e for e in entries if e.dataset == dataset]
-        upload = st.file_uploader("…or upload a checkpoint (.safetensors)", type=None, key="upload")
+        upload = st.file_uploader("…or upload a checkpoint (.safetensors)", type=None, key="upload",
+                                  help=f"An LVM Explorer checkpoint of up to {MAX_UPLOAD_MB} MB.")
         ckpt = _uploaded(upload, dataset) if upload is not None else None
         if ckpt is None:
             if not choices:
@@ -60,8 +64,8 @@ def render_sidebar() -> Selection | None:
             path = st.selectbox("Model", paths, key="model_path",
                                 format_func=lambda p: choices[paths.index(p)].label)
             try:
-                ckpt = cache.checkpoint_from_path(path, Path(path).stat().st_mtime_ns)
-            except (CheckpointError, OSError) as exc:
+                ckpt = cache.open_model(path)
+            except CheckpointError as exc:
                 st.error(str(exc))
                 return None
         split = st.radio("Split", cache.SPLITS, horizontal=True, key="split",
@@ -72,17 +76,26 @@ def render_sidebar() -> Selection | None:
 
 
 def _uploaded(upload, dataset: str) -> Checkpoint | None:
+    """The uploaded checkpoint, or None after one line in the sidebar saying why it can't be used."""
     data = upload.getvalue()
+    if len(data) > MAX_UPLOAD_BYTES:   # Streamlit's server.maxUploadSize refuses these first
+        st.error(f"{upload.name} is {len(data) / 2**20:.0f} MB; checkpoints up to {MAX_UPLOAD_MB} MB are accepted")
+        return None
     try:
         ckpt = cache.checkpoint_from_bytes(hashlib.sha256(data).hexdigest(), data, upload.name)
     except CheckpointError as exc:
         st.error(str(exc))
         return None
-    if ckpt.dataset != dataset or tuple(ckpt.config.image_shape) != DATASETS[dataset].image_shape:
+    want = DATASETS[dataset]
+    if tuple(ckpt.config.image_shape) != want.image_shape:
         _, h, w = ckpt.config.image_shape
-        exp = DATASETS[dataset].image_shape
-        st.error(f"{upload.name} is a model of {h}x{w} {ckpt.dataset} images; "
-                 f"{dataset} has {exp[1]}x{exp[2]} images. Pick its dataset, or another file.")
+        st.error(f"{upload.name} is a model of {h}x{w} images; {want.title} has {want.image_shape[1]}x"
+                 f"{want.image_shape[2]} images. Pick its dataset, or another file.")
+        return None
+    if ckpt.dataset != dataset:
+        trained_on = DATASETS[ckpt.dataset].title if ckpt.dataset in DATASETS else repr(ckpt.dataset[:40])
+        st.error(f"{upload.name} was trained on {trained_on}, not {want.title}. "
+                 "Pick its dataset, or another file.")
         return None
     return ckpt
 

@@ -41,7 +41,7 @@ def show(image: np.ndarray, side: int = DISPLAY_SIDE) -> np.ndarray:
 
 
 def strip(rows: list[np.ndarray], side: int = 56) -> np.ndarray:
-    """rows: equal-length lists of (H, W) images -> one picture with one row of images per list,
-    each image enlarged to about `side` pixels."""
+    """rows: equal-length lists of (H, W) or (H, W, 3) images -> one picture with one row of images
+    per list, each image enlarged to about `side` pixels."""
     images = np.clip(np.concatenate([np.asarray(r) for r in rows]), 0, 1)
-    return enlarge(make_grid(images, ncols=len(rows[0])), max(1, side // images.shape[-1]))
+    return enlarge(make_grid(images, ncols=len(rows[0])), max(1, side // images.shape[2]))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checkpoints import SUFFIX, read_description
+from .config import ModelConfig, TrainConfig
 from .errors import CheckpointError
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -33,8 +34,9 @@ class ModelEntry:
     def label(self) -> str:
         extra = " denoising" if self.denoising else ""
         held = f" without {','.join(map(str, self.excluded))}" if self.excluded else ""
-        where = "" if self.shipped else " (yours)"
-        return f"{self.kind.upper()}{extra} {self.arch} z={self.latent_dim}{held}{where}"
+        what = f"{self.kind.upper()}{extra} {self.arch} z={self.latent_dim}{held}"
+        # In a class many runs share settings: a user's model is told apart by the name it was given.
+        return what if self.shipped else f"{self.name} · {what} (yours)"
 
 
 def list_models(dirs=None) -> list[ModelEntry]:
@@ -45,14 +47,16 @@ def list_models(dirs=None) -> list[ModelEntry]:
         d = Path(d)
         shipped = d.resolve() == SHIPPED_DIR
         for path in sorted(d.glob(f"*{SUFFIX}")) if d.is_dir() else []:
-            try:
+            try:  # the same checks as loading, short of the weights: what is listed can be opened
                 meta = read_description(path)
-                mc = meta["model_config"]
-                tc = meta.get("train_config") or {}
+                mc = ModelConfig.from_dict(meta.get("model_config"))
+                tc = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else TrainConfig()
+                name, dataset = meta.get("name") or path.stem, meta["dataset"]
+                if not isinstance(name, str) or not isinstance(dataset, str):
+                    continue
                 entries.append(ModelEntry(
-                    path=path, name=meta.get("name") or path.stem, dataset=meta["dataset"], kind=mc["kind"],
-                    arch=mc["arch"], latent_dim=int(mc["latent_dim"]), image_shape=tuple(mc["image_shape"]),
-                    denoising=float(tc.get("input_noise", 0)) > 0, excluded=tuple(tc.get("exclude_classes", ())),
+                    path=path, name=name[:80], dataset=dataset, kind=mc.kind, arch=mc.arch, latent_dim=mc.latent_dim,
+                    image_shape=mc.image_shape, denoising=tc.input_noise > 0, excluded=tc.exclude_classes,
                     shipped=shipped))
             except (CheckpointError, KeyError, TypeError, ValueError):
                 continue

@@ -15,7 +15,9 @@ def add_commands(sub, data_args) -> None:
     p = sub.add_parser("train", help="train a model and save a checkpoint")
     p.add_argument("--model", choices=sorted(MODEL_KINDS), default="ae")
     p.add_argument("--arch", choices=sorted(ARCHS), default="mlp")
-    p.add_argument("--dataset", choices=list(DATASETS), default="mnist")
+    p.add_argument("--dataset", default="mnist", metavar="NAME_OR_PATH",
+                   help=f"{', '.join(DATASETS)}, a name from datasets.toml, or a folder / .npz of your images")
+    p.add_argument("--image-size", type=int, help="your images: square side to resize to (default 28)")
     data_args(p)
     p.add_argument("--latent-dim", type=int, default=32)
     p.add_argument("--hidden", type=int, nargs="+", help="mlp widths or conv channels (default: 128 / 32 64)")
@@ -31,7 +33,11 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--binarize", action="store_true",
                    help="train and test on stochastically binarized images (fixed per seed; for `iwae`)")
     p.add_argument("--name", default="", help="display name stored in the checkpoint")
+    p.add_argument("--debias-alpha", type=float, default=0.0,
+                   help="sample images by 1/density^A of their codes (rare styles more often; 0 = off)")
+    p.add_argument("--debias-from", help="model whose codes give the density (default: a shipped VAE of the dataset)")
     p.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
+    p.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("evaluate", help="test-split metrics of a checkpoint")
@@ -64,14 +70,21 @@ def cmd_train(args) -> None:
     from .data import load_dataset
     from .metrics import evaluate
     from .models import build_model
-    from .training import fit, resolve_device
+    from .distributed import fit_across_processes, is_main_process
+    from .own_data import dataset_name, report_problems
+    from .cli_factors import debias_weights_of, rare_decile_metrics
+    from .training import resolve_device
 
+    main = is_main_process()   # under torchrun only rank 0 logs and saves
+    args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
     if args.binarize:
         from .likelihood import binarized
 
         train, test = binarized(train, args.seed), binarized(test)
+    if main:
+        report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     try:    # the configs check that the arguments go together; only their ValueErrors are the user's
         config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
@@ -84,18 +97,36 @@ def cmd_train(args) -> None:
         raise InvalidInput(str(exc)) from None
     train_fit = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
     model = build_model(config, seed=args.seed)
-    bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}")
+    bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}", disable=not main)
+
+    board = None
+    if args.logdir and main:
+        from .run_log import TensorBoardRun, run_dir
+
+        board = TensorBoardRun(run_dir(args.logdir, args.name or Path(args.out).stem), model, tconf,
+                               test.images, test.labels, test.class_names, dataset=args.dataset)
 
     def on_epoch(record):
         bar.set_postfix(loss=f"{record['loss']:.4g}", test=f"{record.get('test_loss', float('nan')):.4g}")
         bar.update()
+        if board:
+            board.on_epoch(record)
 
+    weights = debias_weights_of(args, train_fit) if args.debias_alpha > 0 else None
     try:
-        result = fit(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch)
+        result = fit_across_processes(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
+                                      sample_weights=weights, on_step=board.on_step if board else None)
     finally:
         bar.close()
+    if not main:
+        return
     model.cpu().eval()
     metrics = evaluate(model, train, test) | ({"binarized": 1.0} if args.binarize else {})
+    if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
+        metrics.update(rare_decile_metrics(args, model, train_fit, test))
+    if board:
+        board.close(metrics)
+        print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")
     out = save_checkpoint(args.out, model, dataset=args.dataset, class_names=train.class_names,
                           train_config=tconf, metrics=metrics, history=result.history,
                           name=args.name or Path(args.out).stem)

@@ -8,12 +8,10 @@ from .errors import InvalidInput, LvmError
 
 
 def add_commands(sub, data_args) -> None:
+    from .cli import split_command
+
     for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
-        p = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
-        p.add_argument("checkpoint")
-        p.add_argument("--split", choices=["test", "train"], default="test")
-        data_args(p)
-        p.add_argument("--out", required=True)
+        p = split_command(sub, name, f"write the {what} of a split as .npy, in dataset order")
         p.set_defaults(run=cmd_encode if name == "encode" else cmd_reconstruct)
 
     p = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
@@ -24,6 +22,22 @@ def add_commands(sub, data_args) -> None:
     data_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(run=cmd_sample)
+
+    p = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
+    p.add_argument("checkpoint")
+    p.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
+                                         "and a Parquet table (pandas, Embedding Atlas)")
+    p.add_argument("checkpoint")
+    p.add_argument("--split", choices=["test", "train"], default="test")
+    p.add_argument("--n", type=int, default=10_000, help="points (default 10000; fewer if the split is smaller)")
+    p.add_argument("--method", choices=["pca", "tsne", "umap", "raw"], default="pca", help="map x/y (default pca)")
+    p.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    data_args(p)
+    p.add_argument("--out", required=True, help="folder to write")
+    p.set_defaults(run=cmd_export_map)
 
 
 def _check_out(path: str) -> None:
@@ -78,3 +92,32 @@ def cmd_sample(args) -> None:
     else:
         np.save(args.out, images)
     print(f"wrote {args.out}: {len(images)} samples from the {args.prior} prior")
+
+
+def cmd_export(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .export import export_onnx
+
+    ckpt = load_checkpoint(args.checkpoint)
+    out = export_onnx(ckpt, args.out)
+    c = ckpt.config
+    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+          f"in [0, 1], {out.stat().st_size} bytes")
+
+
+def cmd_export_map(args) -> None:
+    from .inference import encode_split
+    from .map_export import split_map_files, write_files
+    from .map_store import MapKey, compute_map
+    from .projection import available_methods
+
+    ckpt, splits = checked_checkpoint(args)
+    data = splits[args.split]
+    if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
+        raise InvalidInput(f"{args.method} {args.dims}-D is not available for a code of {ckpt.config.latent_dim}")
+    enc = encode_split(ckpt.model, data.images, data.labels)
+    key = MapKey.make(ckpt.digest, args.split, min(args.n, len(data)), args.method, args.dims)
+    latent_map = compute_map(key, enc.codes, enc.labels, enc.errors)
+    paths = write_files(args.out, split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name))
+    print(f"wrote {len(latent_map)} points of {ckpt.name} ({args.split}, {args.method}) to {args.out}: "
+          + ", ".join(p.name for p in paths))

@@ -1,8 +1,69 @@
 """Frozen configuration dataclasses. A ModelConfig is saved beside the weights so that
-loading a checkpoint rebuilds exactly the model that was trained (as nanoGPT does)."""
+loading a checkpoint rebuilds exactly the model that was trained (as nanoGPT does).
+
+Both validate every field on construction (types, arity, bounds, and a ModelConfig's parameter
+count, computed from the sizes alone), so a checkpoint description or a Train-page setting that
+would ask for gigabytes is refused before anything is allocated.
+"""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
+from numbers import Integral, Real
+
+from .errors import ConfigError
+
+# Bounds shared by checkpoint loading, the Train page and the CLI. Generous for this app's datasets
+# (28x28 and 8x8 images, the shipped models have under 1M parameters), far below what hurts a server.
+MAX_LATENT_DIM = 1024
+MAX_HIDDEN = 8192                # units of an mlp layer, channels of a conv layer
+MAX_LAYERS = 8
+MAX_CHANNELS = 4
+MAX_IMAGE_SIDE = 512
+MAX_PARAMETERS = 20_000_000      # 80 MB of float32 weights
+MAX_EPOCHS = 10_000
+MAX_BATCH_SIZE = 65_536
+MAX_UPLOAD_MB = 10               # checkpoints and pictures; .streamlit/config.toml's server.maxUploadSize
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+ENCODER_OUTPUTS = {"vae": 2}     # numbers the encoder outputs per latent dimension (VAE: mu and logvar); else 1
+
+
+def whole_number(name: str, value, low: int, high: int) -> int:
+    """value as an int when it is a whole number (not a bool, not 32.0) in [low, high]; else ConfigError."""
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be a whole number, not {_show(value)}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low:,} to {high:,}, not {int(value):,}")
+    return int(value)
+
+
+def real_number(name: str, value, low: float, high: float) -> float:
+    """value as a float when it is a finite number in [low, high]; else ConfigError."""
+    if not isinstance(value, Real) or isinstance(value, bool) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a number, not {_show(value)}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low:g} to {high:g}, not {float(value):g}")
+    return float(value)
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _sizes(name: str, value, count: tuple[int, int], low: int, high: int, item: str) -> tuple[int, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
+        raise ConfigError(f"{name} must be a list of whole numbers, not {_show(value)}")
+    if not count[0] <= len(value) <= count[1]:
+        want = str(count[0]) if count[0] == count[1] else f"{count[0]} to {count[1]}"
+        raise ConfigError(f"{name} must have {want} numbers, not {len(value)}")
+    return tuple(whole_number(item, v, low, high) for v in value)
+
+
+def _choice(name: str, value, options) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise ConfigError(f"unknown {name} {_show(value)}; choose from {', '.join(sorted(options))}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -17,38 +78,63 @@ class ModelConfig:
     def __post_init__(self):
         from .models import MODEL_KINDS, ARCHS  # late import: models import this module
 
-        if self.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {self.kind!r}; choose from {sorted(MODEL_KINDS)}")
-        if self.arch not in ARCHS:
-            raise ValueError(f"unknown architecture {self.arch!r}; choose from {sorted(ARCHS)}")
-        if self.latent_dim < 1:
-            raise ValueError("latent_dim must be at least 1")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError("hidden needs at least one positive size")
-        if self.beta < 0:
-            raise ValueError("beta must be >= 0")
+        _choice("model kind", self.kind, MODEL_KINDS)
+        _choice("architecture", self.arch, ARCHS)
         # JSON round-trips give lists; keep the dataclass hashable and comparable.
-        object.__setattr__(self, "image_shape", tuple(int(s) for s in self.image_shape))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        c, h, w = _sizes("image_shape (channels, height, width)", self.image_shape, (3, 3), 1, MAX_IMAGE_SIDE,
+                         "an image side")
+        if c > MAX_CHANNELS:
+            raise ConfigError(f"images must have 1 to {MAX_CHANNELS} channels, not {c}")
+        object.__setattr__(self, "image_shape", (c, h, w))
+        object.__setattr__(self, "latent_dim", whole_number("latent_dim", self.latent_dim, 1, MAX_LATENT_DIM))
+        object.__setattr__(self, "hidden", _sizes("hidden", self.hidden, (1, MAX_LAYERS), 1, MAX_HIDDEN,
+                                                            "a hidden size"))
+        object.__setattr__(self, "beta", real_number("beta", self.beta, 0.0, 1000.0))
         if self.arch == "conv":
-            _, h, w = self.image_shape
             step = 2 ** len(self.hidden)
             if h % step or w % step:
-                raise ValueError(
+                raise ConfigError(
                     f"conv with {len(self.hidden)} stride-2 layers needs H and W divisible by {step}; "
                     f"image is {h}x{w}: use fewer conv layers"
                 )
+        n = parameter_count(self)
+        if n > MAX_PARAMETERS:
+            raise ConfigError(f"this model would have {n:,} parameters; at most {MAX_PARAMETERS:,} are allowed "
+                              "(use smaller hidden sizes or a smaller latent size)")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"the model config must be a JSON object, not {_show(d)}")
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:
-            raise ValueError(f"unknown model config fields {sorted(unknown)}")
+            raise ConfigError(f"unknown model config fields {sorted(map(str, unknown))}")
         return cls(**d)
+
+
+def parameter_count(config: ModelConfig) -> int:
+    """Weights and biases of the model a config describes, from its sizes alone (nothing is built).
+    tests/test_config.py checks it against every registered kind and architecture."""
+    from .models.nets import CONV_DENSE
+
+    c, h, w = config.image_shape
+    pixels, z = c * h * w, config.latent_dim
+    out = z * ENCODER_OUTPUTS.get(config.kind, 1)
+
+    def dense(widths):
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+    if config.arch == "mlp":
+        return dense([pixels, *config.hidden, out]) + dense([z, *reversed(config.hidden), pixels])
+    channels = [c, *config.hidden]
+    convs = sum(a * b * 16 + b for a, b in zip(channels[:-1], channels[1:]))     # 4x4 kernels
+    top = config.hidden[-1] * (h >> len(config.hidden)) * (w >> len(config.hidden))
+    transposed = sum(a * b * 16 + b for a, b in zip(channels[:0:-1], channels[-2::-1]))
+    return convs + dense([top, CONV_DENSE, out]) + dense([z, CONV_DENSE, top]) + transposed
 
 
 @dataclass(frozen=True)
@@ -63,23 +149,28 @@ class TrainConfig:
     exclude_classes: tuple[int, ...] = field(default_factory=tuple)  # held out of training (anomaly demo)
 
     def __post_init__(self):
-        if self.epochs < 1:
-            raise ValueError("epochs must be at least 1")
-        if self.batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        if not self.lr > 0:
-            raise ValueError("lr must be positive")
-        if self.input_noise < 0:
-            raise ValueError("input_noise must be >= 0")
-        if self.device not in ("auto", "cpu", "cuda", "mps"):
-            raise ValueError(f"unknown device {self.device!r}; choose auto, cpu, cuda or mps")
-        object.__setattr__(self, "exclude_classes", tuple(int(c) for c in self.exclude_classes))
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 - frozen dataclass
+        set_("epochs", whole_number("epochs", self.epochs, 1, MAX_EPOCHS))
+        set_("batch_size", whole_number("batch_size", self.batch_size, 1, MAX_BATCH_SIZE))
+        set_("lr", real_number("lr", self.lr, 0.0, math.inf))   # a huge lr is a lesson (it diverges), not a danger
+        if self.lr == 0:
+            raise ConfigError("lr must be positive")
+        set_("seed", whole_number("seed", self.seed, 0, 2**63 - 1))
+        _choice("device", self.device, ("auto", "cpu", "cuda", "mps"))
+        if self.threads is not None:
+            set_("threads", whole_number("threads", self.threads, 1, 1024))
+        set_("input_noise", real_number("input_noise", self.input_noise, 0.0, 100.0))
+        set_("exclude_classes", _sizes("exclude_classes", self.exclude_classes, (0, 1000), 0, 999,
+                                                 "an excluded class"))
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
+        """Fields this version does not know are dropped (a newer version's checkpoint still opens)."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"the training settings must be a JSON object, not {_show(d)}")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -89,7 +180,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.replace(",", " ").split())
     except ValueError:
-        raise ValueError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {text!r}") from None
+        raise ConfigError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {_show(text)}") from None
     if not sizes:
-        raise ValueError("give at least one hidden size")
+        raise ConfigError("give at least one hidden size")
     return sizes

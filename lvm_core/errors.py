@@ -23,3 +23,7 @@ class ImageError(LvmError):
 
 class InvalidInput(LvmError, ValueError):
     """Values that do not go together (arguments, settings, a set of files): the CLI exits 2."""
+
+
+class ConfigError(LvmError, ValueError):
+    """A model or training setting out of its type or bounds (a ValueError too: bad arguments)."""

@@ -7,22 +7,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import MAX_UPLOAD_BYTES  # the server's upload limit (.streamlit/config.toml)
 from .errors import ImageError
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_UPLOAD_PIXELS = 50_000_000
+MAX_UPLOAD_PIXELS = 16_000_000  # 4000x4000: at most 64 MB decoded (RGBA), checked before decoding
 
 
 def make_grid(images: np.ndarray, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """images (N, H, W) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad) image: torchvision's
-    make_grid, less the outer border it adds (tiles meet the picture's edge, as the pages show them)."""
+    """images (N, H, W) or colour (N, H, W, C) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad[, C])
+    image: torchvision's make_grid, less the outer border it adds (tiles meet the picture's edge)."""
     import torch
     from torchvision.utils import make_grid as torchvision_grid
 
     images = np.asarray(images, dtype=np.float32)
+    colour = images.ndim == 4
     ncols = ncols or math.ceil(math.sqrt(len(images)))
-    grid = torchvision_grid(torch.from_numpy(images)[:, None], nrow=ncols, padding=pad, pad_value=pad_value)[0]
-    return grid[pad:grid.shape[0] - pad, pad:grid.shape[1] - pad].numpy()
+    batch = torch.from_numpy(images).permute(0, 3, 1, 2) if colour else torch.from_numpy(images)[:, None]
+    grid = torchvision_grid(batch, nrow=ncols, padding=pad, pad_value=pad_value)
+    grid = grid[:, pad:grid.shape[1] - pad, pad:grid.shape[2] - pad]
+    return (grid.permute(1, 2, 0) if colour else grid[0]).numpy()
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -54,7 +57,7 @@ FILL = {"mnist": 20 / 28}  # MNIST centres each digit's 20x20 box in 28x28; othe
 
 @dataclass(frozen=True)
 class ConvertedImage:
-    image: np.ndarray                           # (1, H, W) float32 in [0, 1]: the dataset's shape and range
+    image: np.ndarray                           # (C, H, W) float32 in [0, 1]: the dataset's shape and range
     steps: list[tuple[str, np.ndarray]]         # (caption, (h, w) float32 in [0, 1]) in the order applied
     inverted: bool                              # a dark-on-light picture was turned light-on-dark
 
@@ -69,10 +72,17 @@ def image_from_upload(data: bytes, dataset: str = "mnist", name: str = "the uplo
     """
     from .data import DATASETS
 
-    _, h, w = DATASETS[dataset].image_shape
-    img = _open_image(data, name)
-    size, mode = img.size, img.mode
-    gray, how = _grayscale(_shrink(img))
+    channels, h, w = DATASETS[dataset].image_shape
+    if channels == 3:  # your own colour images: no ink to find, only a resize
+        from PIL import Image
+
+        def resized_rgb(img):
+            return np.asarray(_shrink(img).convert("RGB").resize((w, h), Image.Resampling.BILINEAR), np.float32) / 255.0
+
+        rgb, size, mode = _read_picture(data, name, resized_rgb)
+        return ConvertedImage(image=rgb.transpose(2, 0, 1).copy(), inverted=False,
+                              steps=[(f"the {size[0]}×{size[1]} {mode} picture resized to {h}×{w}", rgb)])
+    (gray, how), size, mode = _read_picture(data, name, lambda img: _grayscale(_shrink(img)))
     steps = [(f"grayscale of the {size[0]}×{size[1]} {mode} picture{how}", _thumb(gray))]
     background = float(np.median(_border(gray)))
     inverted = background > 0.5
@@ -94,7 +104,12 @@ def image_from_upload(data: bytes, dataset: str = "mnist", name: str = "the uplo
     return ConvertedImage(image=image[None], steps=steps, inverted=inverted)
 
 
-def _open_image(data: bytes, name: str):
+def _read_picture(data: bytes, name: str, convert):
+    """(convert(the decoded picture), its size, its mode): Pillow's part of the conversion, size-checked first.
+
+    Pillow's format plugins raise many kinds of exception on crafted files (NotImplementedError for a
+    DDS with unknown pixel flags, OverflowError for a TIFF tag, struct.error, ...): every failure from
+    here on is the file's, so each becomes one ImageError line."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
@@ -104,17 +119,29 @@ def _open_image(data: bytes, name: str):
                          f"{MAX_UPLOAD_BYTES // 2**20} MB are accepted")
     try:
         img = Image.open(io.BytesIO(data))
-        if img.width * img.height > MAX_UPLOAD_PIXELS:
+        if img.format == "JPEG":
+            img.draft("RGB" if img.mode != "L" else "L", (WORK_SIDE, WORK_SIDE))  # decode at 1/2../1/8 scale
+        if img.width * img.height > MAX_UPLOAD_PIXELS:   # from the header, before decoding
             raise ImageError(f"{name} is {img.width}×{img.height} pixels; pictures up to "
                              f"{MAX_UPLOAD_PIXELS // 1_000_000} megapixels are accepted")
+        size, mode = img.size, img.mode
         img.load()
-        return ImageOps.exif_transpose(img)  # phone photos store their rotation in EXIF
+        converted = convert(ImageOps.exif_transpose(img))  # phone photos store their rotation in EXIF
+    except ImageError:
+        raise
     except Image.DecompressionBombError:
         raise ImageError(f"{name} is too many pixels to open safely; upload a smaller picture") from None
     except UnidentifiedImageError:
         raise ImageError(f"{name} is not a picture (PNG or JPEG expected)") from None
+    except MemoryError:
+        raise ImageError(f"{name} needs too much memory to decode; upload a smaller picture") from None
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or damaged files
-        raise ImageError(f"{name} is a damaged or truncated picture ({exc})") from None
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise ImageError(f"{name} is a damaged or truncated picture ({detail})") from None
+    except Exception as exc:  # noqa: BLE001 - see the docstring: a crafted file, not a bug of ours
+        raise ImageError(f"{name} is a picture that cannot be decoded ({type(exc).__name__}); "
+                         "save it as PNG or JPEG and try again") from None
+    return converted, size, mode
 
 
 def _shrink(img):
@@ -134,6 +161,7 @@ def _grayscale(img) -> tuple[np.ndarray, str]:
     """Any Pillow mode -> (h, w) float32 in [0, 1], and a note on how."""
     if img.mode.startswith("I") or img.mode == "F":  # 16/32-bit integer or float pixels
         a = np.asarray(img, dtype=np.float64)
+        a[~np.isfinite(a)] = 0.0   # float TIFFs can hold NaN or infinity: treated as background
         top = float(a.max())
         # The file does not say how many bits were used (10- and 12-bit sensors save 16-bit PNGs),
         # so take the smallest usual range that holds the brightest pixel.

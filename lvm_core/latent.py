@@ -72,6 +72,25 @@ def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linea
     return INTERPOLATIONS[method](np.asarray(z0, np.float32), np.asarray(z1, np.float32), steps)
 
 
+def contrasting_pair(ae: nn.Module, vae: nn.Module, ae_codes: np.ndarray, vae_codes: np.ndarray, labels: np.ndarray,
+                     candidates: int = 48, steps: int = 7, seed: int = 0) -> tuple[int, int]:
+    """Indices (a, b) of two images of different classes whose linear walks differ most between an AE and a VAE
+    (mean absolute pixel difference of the inner frames): the pair that shows the lesson at a glance.
+    codes: (N, D) of the same N images under each model; labels: (N,)."""
+    rng = np.random.default_rng(seed)
+    pool = rng.choice(len(labels), size=min(len(labels), 4 * candidates), replace=False)
+    pairs = [(int(a), int(b)) for a, b in zip(pool[::2], pool[1::2]) if labels[a] != labels[b]][:candidates]
+    if not pairs:
+        return 0, min(1, len(labels) - 1)
+    gaps = []
+    for a, b in pairs:
+        inner = slice(1, steps - 1)
+        ae_frames = decode(ae, interpolate(ae_codes[a], ae_codes[b], steps)[inner])
+        vae_frames = decode(vae, interpolate(vae_codes[a], vae_codes[b], steps)[inner])
+        gaps.append(float(np.abs(ae_frames - vae_frames).mean()))
+    return pairs[int(np.argmax(gaps))]
+
+
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
     """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back.
     Pillow, not torchvision: torchvision writes still images (save_image) and videos, not GIFs."""

@@ -37,12 +37,58 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
     return metrics
 
 
+KD_TREE_MAX_DIM = 16                # above it a k-d tree is slower than blocked matrix products
+KNN_QUERIES, KNN_BLOCK = 128, 8192  # one distance block is 4 MB: it stays in cache for topk
+KNN_SPARE = 8                       # extra candidates whose distances are recomputed exactly
+
+
 def knn_accuracy(train_codes: np.ndarray, train_labels: np.ndarray, test_codes: np.ndarray,
                  test_labels: np.ndarray, k: int = 5) -> float:
-    from sklearn.neighbors import KNeighborsClassifier
+    """Accuracy of an exact k-nearest-neighbour vote (Euclidean; a tie goes to the smallest label,
+    as scikit-learn's KNeighborsClassifier does)."""
+    train = np.asarray(train_codes, np.float64)
+    classes, train_class = np.unique(np.asarray(train_labels), return_inverse=True)
+    nearest = train_class.reshape(-1)[nearest_neighbours(train, np.asarray(test_codes, np.float64), k)]
+    votes = np.zeros((len(nearest), len(classes)))
+    np.add.at(votes, (np.arange(len(nearest))[:, None], nearest), 1)
+    return float(np.mean(classes[votes.argmax(axis=1)] == np.asarray(test_labels)))  # argmax: first of equals
 
-    clf = KNeighborsClassifier(n_neighbors=k).fit(train_codes, train_labels)
-    return float(clf.score(test_codes, test_labels))
+
+def nearest_neighbours(train: np.ndarray, test: np.ndarray, k: int) -> np.ndarray:
+    """Indices (M, k) of each test row's k nearest train rows, nearest first; exact. 10,000 MNIST
+    test codes against 60,000 took (CPU s, 1 thread) 0.05 / 0.26 / 0.7 / 3.1 / 11 at sizes
+    2 / 8 / 16 / 32 / 64 with scipy's k-d tree, and ~2.5-3 at 32 / 64 in blocked matrix products;
+    scikit-learn's KNeighborsClassifier took 11 s at 32."""
+    k = min(k, len(train))
+    if train.shape[1] <= KD_TREE_MAX_DIM:
+        from scipy.spatial import cKDTree
+
+        return cKDTree(train).query(test, k=k)[1].reshape(len(test), k)
+    return _blocked_neighbours(torch.as_tensor(train), torch.as_tensor(test), k).numpy()
+
+
+@torch.no_grad()
+def _blocked_neighbours(train: torch.Tensor, test: torch.Tensor, k: int) -> torch.Tensor:
+    """k nearest by float32 matrix products over cache-sized blocks, then the best k + KNN_SPARE
+    candidates re-ranked by exact float64 distances (float32 could swap near-ties)."""
+    centre = train.mean(dim=0)
+    train32, test32 = (train - centre).float(), (test - centre).float()
+    spare = min(k + KNN_SPARE, len(train))
+    # |q - t|^2 = |q|^2 - 2 q.t + |t|^2, and |q|^2 is the same along a row: it can't change the order
+    blocks = [(train32[j:j + KNN_BLOCK].T.contiguous(), (train32[j:j + KNN_BLOCK] ** 2).sum(dim=1), j)
+              for j in range(0, len(train), KNN_BLOCK)]
+    out = []
+    for i in range(0, len(test), KNN_QUERIES):
+        query = test32[i:i + KNN_QUERIES]
+        distances, indices = [], []
+        for block_t, block_sq, offset in blocks:
+            d, ix = torch.addmm(block_sq, query, block_t, alpha=-2).topk(min(spare, len(block_sq)), dim=1, largest=False)
+            distances.append(d)
+            indices.append(ix + offset)
+        candidates = torch.cat(indices, dim=1).gather(1, torch.cat(distances, dim=1).topk(spare, dim=1, largest=False).indices)
+        exact = ((train[candidates] - test[i:i + KNN_QUERIES, None]) ** 2).sum(dim=2)
+        out.append(candidates.gather(1, exact.topk(k, dim=1, largest=False).indices))  # topk: sorted
+    return torch.cat(out)
 
 
 def pca_mse(train_images: torch.Tensor, test_images: torch.Tensor, n_components: int) -> float:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .inference import to_display
+
 CHUNK = 8192    # rows per step of the covariance sum: float64 copies of a chunk, never of the whole data
 
 
@@ -68,7 +70,6 @@ def pca_map(codes: np.ndarray, dims: int = 2) -> PrincipalComponents:
 
 
 def pca_reconstruct(pca: PrincipalComponents, images, k: int) -> np.ndarray:
-    """images (N, C, H, W) -> reconstructions (N, H, W) from the first k components, clipped to
-    [0, 1] like a model's sigmoid output (single-channel images)."""
-    n, _, h, w = images.shape
-    return np.clip(pca.reconstruct(images, k), 0, 1).reshape(n, h, w)
+    """images (N, C, H, W) -> reconstructions from the first k components, clipped to [0, 1] like a
+    model's sigmoid output, laid out as a model's: (N, H, W) for one channel, (N, H, W, C) for colour."""
+    return to_display(np.clip(pca.reconstruct(images, k), 0, 1).reshape(images.shape))

@@ -1,6 +1,8 @@
 """Samplers for the latent space (kept apart from models, as pythae does) and interpolation."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 
@@ -29,9 +31,11 @@ class GaussianMixtureSampler:
         return self
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """(n, latent_dim) float32, reproducible for a seed."""
-        self.gmm.random_state = seed
-        z, _ = self.gmm.sample(n)
+        """(n, latent_dim) float32, reproducible for a seed. The fitted mixture is never changed:
+        a shallow copy carries the seed, so concurrent calls with other seeds can't interleave."""
+        gmm = copy.copy(self.gmm)
+        gmm.random_state = seed
+        z, _ = gmm.sample(n)
         order = np.random.default_rng(seed).permutation(n)  # sklearn returns samples grouped by component
         return z[order].astype(np.float32)
 

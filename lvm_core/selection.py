@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .files import csv_text
-from .inference import sample_posterior
+from .inference import sample_posterior, to_display
 from .models import is_variational
 
 
@@ -65,7 +65,7 @@ def is_region(event) -> bool:
 
 @dataclass(frozen=True)
 class PointView:
-    """What the explorer shows for one clicked point. Images are (H, W) in [0, 1]."""
+    """What the explorer shows for one clicked point. Images are (H, W) in [0, 1], (H, W, 3) for colour."""
     index: int
     label: int
     image: np.ndarray
@@ -93,13 +93,13 @@ def point_view(model: nn.Module, images: torch.Tensor, labels: np.ndarray, codes
     """images (N, 1, H, W) of a split with its codes (N, D) and recon (N, H, W): the view of point `index`."""
     if not 0 <= index < len(images):
         raise IndexError(f"point {index} is not in this split (0..{len(images) - 1})")
-    image = images[index, 0].numpy()
+    image = to_display(images[index:index + 1])[0]
     difference = np.abs(image - recon[index])
     neighbours = nearest_codes(codes, index, k)
     posterior = sample_posterior(model, images[index:index + 1], samples, seed) if is_variational(model) else None
     return PointView(index=int(index), label=int(labels[index]), image=image, recon=recon[index],
                      difference=difference, error=float((difference ** 2).mean()), neighbours=neighbours,
-                     neighbour_images=images[neighbours, 0].numpy(), posterior_samples=posterior)
+                     neighbour_images=to_display(images[neighbours]), posterior_samples=posterior)
 
 
 def selection_csv(indices: np.ndarray, labels: np.ndarray, class_names: Sequence[str], errors: np.ndarray,

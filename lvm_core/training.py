@@ -1,8 +1,11 @@
 """fit(): the one training loop, used by the CLI, the Train page and the tests.
 
-Batches are slices of in-memory tensors (no DataLoader, no per-image transforms), and CPU
-threads are chosen on purpose: on a shared 2-core machine a small-batch MLP epoch ran up to
-20x slower with torch's default 2 OpenMP threads than with 1 (see benchmarks/train_speed.py).
+Batches are index_select slices of in-memory tensors (no DataLoader, no per-image transforms),
+the optimizer is Adam's fused kernel where torch has one for the device, and the losses stay
+tensors that are read once every LOSS_READ_EVERY steps (one host sync, not one per step).
+Every random draw of a run (order, input noise, reparameterization) comes from the run's own
+torch.Generator, so a run gives the same weights alone or beside other runs in the process.
+CPU threads are chosen on purpose: see set_cpu_threads and benchmarks/train_speed.py.
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from torch import nn
 
 from .config import TrainConfig
 from .errors import TrainingDiverged
-from .models import is_variational
 
 DEFAULT_CPU_THREADS = 1
+LOSS_READ_EVERY = 32        # steps between reads of the losses: a NaN stops the run within this many steps
+NOISE_STREAM = 0x5EED       # offsets the noise generator's seed from the order generator's
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class StepReport:
     step: int                       # 1-based within the epoch
     steps_per_epoch: int
     loss: float
+    parts: dict[str, float] | None = None   # the loss's parts this step ("loss", "recon", "kl"), for logs
 
 
 @dataclass
@@ -53,7 +58,11 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 def set_cpu_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op CPU threads (process-wide); None picks DEFAULT_CPU_THREADS."""
+    """Set torch's intra-op CPU threads (process-wide); None picks DEFAULT_CPU_THREADS.
+
+    1 whatever the load, measured (README, "Training speed"): an MNIST MLP epoch ran 10x slower
+    with 2 threads while another process kept the second core busy, and the thread count
+    changes how reductions add up, so a load-dependent count would make runs irreproducible."""
     n = threads or DEFAULT_CPU_THREADS
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
@@ -67,27 +76,72 @@ def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
                                f"(learning rate {lr:g} is probably too high); nothing was saved")
 
 
+def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Optimizer:
+    """Adam with its fused kernel (one op for all parameters) where torch has one for the device:
+    an MNIST MLP epoch took 1.5 s of CPU instead of 2.0 s, with the same losses."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    except RuntimeError:  # a device without the fused kernel
+        return torch.optim.Adam(model.parameters(), lr=lr, foreach=device.type != "cpu")
+
+
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """One copy to the device (none when it is already there); from pinned memory without
+    blocking on CUDA, so the host goes on queueing work while the bytes move."""
+    if tensor.device == device:
+        return tensor
+    if device.type == "cuda" and tensor.device.type == "cpu":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
+def epoch_order(n: int, generator: torch.Generator, sample_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """The image indices of one epoch, (n,) int64 on the CPU: a permutation, or with sample_weights
+    n draws with replacement, each index with probability proportional to its weight."""
+    if sample_weights is None:
+        return torch.randperm(n, generator=generator)
+    return torch.multinomial(sample_weights, n, replacement=True, generator=generator)
+
+
+def check_sample_weights(sample_weights, n: int) -> torch.Tensor | None:
+    """(n,) non-negative finite weights with a positive sum, as float64 on the CPU, or None."""
+    if sample_weights is None:
+        return None
+    w = torch.as_tensor(sample_weights).detach().to("cpu", torch.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weights must have one weight per training image ({n}), not shape {tuple(w.shape)}")
+    if not bool(torch.isfinite(w).all()) or bool((w < 0).any()) or not float(w.sum()) > 0:
+        raise ValueError("sample_weights must be finite, non-negative and not all zero")
+    return w
+
+
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
         test_images: torch.Tensor | None = None,
         on_step: Callable[[StepReport], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> FitResult:
+        should_stop: Callable[[], bool] | None = None,
+        sample_weights: torch.Tensor | None = None) -> FitResult:
     """Train `model` in place on images (N, C, H, W) in [0, 1].
 
-    on_step gets a StepReport after every step, on_epoch the epoch's history dict, and
-    should_stop is polled between steps: when it returns True the run ends and the model
-    keeps the weights of its last completed epoch. A NaN/inf loss raises TrainingDiverged
-    (the caller then saves nothing). Same seed, same data, same config: same weights.
+    on_step gets a StepReport for every step, in bursts of up to LOSS_READ_EVERY steps (the
+    losses are read then); on_epoch gets the epoch's history dict; should_stop is polled
+    between steps: when it returns True the run ends and the model keeps the weights of its
+    last completed epoch. A NaN/inf loss raises TrainingDiverged within LOSS_READ_EVERY steps,
+    with the model back at its last completed epoch (the caller then saves nothing).
+    sample_weights (N,): each epoch draws N images with replacement in proportion to them
+    instead of a permutation. Same seed, data and config: the same weights, whatever else runs.
     """
     device = resolve_device(config.device)
     if device.type == "cpu":
         set_cpu_threads(config.threads)
-    torch.manual_seed(config.seed)
+    n = train_images.shape[0]
+    weights = check_sample_weights(sample_weights, n)
     order_gen = torch.Generator().manual_seed(config.seed)
+    noise_gen = torch.Generator(device=device).manual_seed(config.seed + NOISE_STREAM)
     model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    data = train_images.to(device)
-    n = data.shape[0]
+    optimizer = make_optimizer(model, config.lr, device)
+    data = to_device(train_images, device)
+    test_data = to_device(test_images, device) if test_images is not None else None
     steps = math.ceil(n / config.batch_size)
     result = FitResult()
     last_good = copy.deepcopy(model.state_dict())
@@ -96,35 +150,34 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
     for epoch in range(1, config.epochs + 1):
         model.train()
         t0 = time.perf_counter()
-        sums: dict[str, float] = {}
-        perm = torch.randperm(n, generator=order_gen).to(device)
+        order = to_device(epoch_order(n, order_gen, weights), device)
+        tally = _LossTally(epoch, steps, on_step)
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
                 model.load_state_dict(last_good)
                 result.stopped = True
                 result.seconds = time.perf_counter() - start
                 return result
-            x = data[perm[(step - 1) * config.batch_size: step * config.batch_size]]
+            x = data.index_select(0, order[(step - 1) * config.batch_size: step * config.batch_size])
             x_in = x
             if config.input_noise > 0:
-                x_in = (x + config.input_noise * torch.randn_like(x)).clamp_(0, 1)
-            parts = model.loss(x_in, x)
-            loss = parts["loss"]
-            value = loss.item()
-            if not math.isfinite(value):
-                model.load_state_dict(last_good)
-            check_loss(value, epoch, step, config.lr)
+                noise = torch.randn(x.shape, generator=noise_gen, device=device, dtype=x.dtype)
+                x_in = (x + config.input_noise * noise).clamp_(0, 1)
+            parts = model.loss(x_in, x, generator=noise_gen)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            parts["loss"].backward()
             optimizer.step()
-            for k, v in parts.items():
-                sums[k] = sums.get(k, 0.0) + (value if k == "loss" else v.item()) * x.shape[0]
-            if on_step is not None:
-                on_step(StepReport(epoch, step, steps, value))
+            tally.add(parts, x.shape[0])
+            if step % LOSS_READ_EVERY == 0 or step == steps:
+                bad = tally.read()
+                if bad is not None:
+                    model.load_state_dict(last_good)
+                    value, bad_step = bad
+                    check_loss(value, epoch, bad_step, config.lr)
 
-        record = {"epoch": epoch, **{k: v / n for k, v in sums.items()}}
-        if test_images is not None:
-            record.update({f"test_{k}": v for k, v in evaluate_loss(model, test_images, seed=config.seed).items()})
+        record = {"epoch": epoch, **{k: v / n for k, v in tally.sums.items()}}
+        if test_data is not None:
+            record.update({f"test_{k}": v for k, v in evaluate_loss(model, test_data, seed=config.seed).items()})
         record["seconds"] = time.perf_counter() - t0
         result.history.append(record)
         result.epochs_completed = epoch
@@ -137,18 +190,51 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
     return result
 
 
+class _LossTally:
+    """One epoch's loss parts, kept as tensors on the device and read in bursts: (steps, parts)."""
+
+    def __init__(self, epoch: int, steps: int, on_step: Callable[[StepReport], None] | None):
+        self.epoch, self.steps, self.on_step = epoch, steps, on_step
+        self.keys: list[str] = []
+        self.pending: list[torch.Tensor] = []      # per step: (parts,) loss parts times batch size
+        self.sizes: list[int] = []
+        self.sums: dict[str, float] = {}
+        self.done = 0                               # steps already read
+
+    def add(self, parts: dict[str, torch.Tensor], batch: int) -> None:
+        if not self.keys:  # "loss" first: read() checks column 0
+            self.keys = ["loss", *(k for k in parts if k != "loss")]
+        self.pending.append(torch.stack([parts[k].detach() for k in self.keys]))
+        self.sizes.append(batch)
+
+    def read(self) -> tuple[float, int] | None:
+        """Read the pending steps (one sync); (value, step) of the first non-finite loss, else None."""
+        rows = torch.stack(self.pending).tolist()
+        for row, batch in zip(rows, self.sizes):
+            self.done += 1
+            if not math.isfinite(row[0]):
+                return row[0], self.done
+            for k, v in zip(self.keys, row):
+                self.sums[k] = self.sums.get(k, 0.0) + v * batch
+            if self.on_step is not None:
+                self.on_step(StepReport(self.epoch, self.done, self.steps, row[0], dict(zip(self.keys, row))))
+        self.pending, self.sizes = [], []
+        return None
+
+
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 1000, seed: int = 0) -> dict[str, float]:
+def evaluate_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 2000, seed: int = 0) -> dict[str, float]:
     """The training loss's parts averaged over `images` (N, C, H, W), in eval mode, seeded."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
-    sums: dict[str, float] = {}
+    keys, sums = [], None
     for i in range(0, images.shape[0], batch_size):
         x = images[i:i + batch_size].to(device)
-        kwargs = {"generator": gen} if is_variational(model) else {}
-        for k, v in model.loss(x, x, **kwargs).items():
-            sums[k] = sums.get(k, 0.0) + v.item() * x.shape[0]
+        parts = model.loss(x, x, generator=gen)
+        keys = list(parts)
+        row = torch.stack([parts[k] for k in keys]) * x.shape[0]
+        sums = row if sums is None else sums + row
     model.train(was_training)
-    return {k: v / images.shape[0] for k, v in sums.items()}
+    return {k: v / images.shape[0] for k, v in zip(keys, sums.tolist())}

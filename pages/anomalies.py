@@ -1,6 +1,5 @@
 """Anomalies: an autoencoder reconstructs what it was trained on, so an image it reconstructs
 badly is one unlike its training data."""
-from pathlib import Path
 
 import numpy as np
 import plotly.express as px
@@ -13,6 +12,7 @@ from lvm_app.plots import map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import strip, uploaded_image
 from lvm_core.anomaly import DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous, probes, threshold_at
+from lvm_core.inference import to_display
 from lvm_core.projection import DEFAULT_N, METHODS
 
 sel = current()
@@ -41,7 +41,7 @@ with scores_tab:
 
     n = st.slider("Most anomalous images to show", 4, 24, 12, key="anomaly_n")
     top = most_anomalous(enc.errors, n)
-    originals = data.images[top, 0].numpy()
+    originals = to_display(data.images[top])
     st.image(strip([originals, enc.recon[top], np.abs(originals - enc.recon[top])]),
              caption="rows: original · reconstruction · |difference|")
     st.caption(" · ".join(f"#{i} {names[enc.labels[i]]}: {enc.errors[i]:.3f}" for i in top))
@@ -81,7 +81,7 @@ with unseen_tab:
         roc, rows = go.Figure(), []
         cols = st.columns(len(pair))
         for col, entry in zip(cols, pair):
-            model_ckpt = cache.checkpoint_from_path(str(entry.path), Path(entry.path).stat().st_mtime_ns)
+            model_ckpt = cache.open_model(entry.path)
             held_enc = cache.encoded(model_ckpt.digest, model_ckpt, "test")
             result = held_out_roc(held_enc.errors, held_enc.labels, classes)
             roc.add_trace(go.Scatter(x=result.fpr, y=result.tpr, name=f"{entry.kind.upper()}: AUROC {result.auroc:.3f}"))
@@ -95,7 +95,7 @@ with unseen_tab:
                           yaxis_title="true-positive rate (unseen class flagged)", margin=dict(t=10, b=10))
         st.plotly_chart(roc, key="anomaly_roc")
         unseen_idx = np.flatnonzero(np.isin(test.labels.numpy(), classes))[:12]
-        st.image(strip([test.images[unseen_idx, 0].numpy()] + [r[unseen_idx] for r in rows]),
+        st.image(strip([to_display(test.images[unseen_idx])] + [r[unseen_idx] for r in rows]),
                  caption="rows: unseen test images · " + " · ".join(f"{e.kind.upper()}'s reconstruction" for e in pair))
         st.caption("The model draws what it knows: an unseen digit comes back as the nearest thing it was "
                    "trained on. AUROC 1 would rank every unseen image above every seen one; 0.5 is chance.")
@@ -114,7 +114,8 @@ with yours_tab:
         rank = float((enc.errors < score[0]).mean())
         verdict = "**anomalous**" if score[0] > threshold else "normal"
         left, right = st.columns(2)
-        left.image(strip([[image[0], recon[0], np.abs(image[0] - recon[0])]], side=112),
+        shown = to_display(image[None])[0]
+        left.image(strip([[shown, recon[0], np.abs(shown - recon[0])]], side=112),
                    caption="image · reconstruction · |difference|")
         right.metric("Reconstruction error", f"{score[0]:.4f}", f"{score[0] / threshold:.1f}× the threshold",
                      delta_color="inverse")

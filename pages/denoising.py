@@ -1,5 +1,4 @@
 """Denoising: an AE trained to turn noisy inputs into clean images, beside a plain AE of the same shape."""
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -25,7 +24,7 @@ if dae is None or plain is None:
     st.info(f"This page needs a denoising AE and a plain AE of the same shape for {sel.dataset}. Train one with "
             f"`python -m lvm_core train --dataset {sel.dataset} --noise 0.3 --out user_models/dae.safetensors`.")
     st.stop()
-ckpts = {name: cache.checkpoint_from_path(str(e.path), Path(e.path).stat().st_mtime_ns)
+ckpts = {name: cache.open_model(e.path)
          for name, e in (("plain AE", plain), ("denoising AE", dae))}
 models = {name: c.model for name, c in ckpts.items()}
 trained_noise = ckpts["denoising AE"].train_config.input_noise

@@ -1,7 +1,6 @@
 """Latent codes as features: how well does a simple classifier do on the codes, against raw pixels
 and PCA codes of the same size?"""
 from dataclasses import asdict
-from pathlib import Path
 
 import streamlit as st
 
@@ -25,8 +24,7 @@ partner = find_model(sel.dataset, other_kind, config.arch, config.latent_dim, en
                      excluded=tuple(trained.exclude_classes) if trained else ())
 models = {f"{config.kind.upper()} codes ({ckpt.name or 'selected'})": ckpt}
 if partner is not None:
-    models[f"{other_kind.upper()} codes ({partner.name})"] = cache.checkpoint_from_path(
-        str(partner.path), Path(partner.path).stat().st_mtime_ns)
+    models[f"{other_kind.upper()} codes ({partner.name})"] = cache.open_model(partner.path)
 
 left, right = st.columns(2)
 n_train = left.select_slider("Train images for the classifiers", [1000, 2000, 5000, 10000, 20000, "all"],

@@ -4,13 +4,25 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lvm_app import cache, generate
+from lvm_app.components import FALLBACK_NOTE, fallback_reason
+from lvm_app.components.live import path_scrubber
 from lvm_app.sidebar import current
 from lvm_core.images import enlarge, make_grid
-from lvm_core.inference import decode
-from lvm_core.latent import gif_bytes, interpolate
+from lvm_core.inference import decode, to_display
+from lvm_core.latent import contrasting_pair, gif_bytes, interpolate
 from lvm_core.sampling import INTERPOLATIONS
 
 FRAME_SIDE = 84         # display size of each frame, in whole pixels
+SCRUB_STOPS = 101       # the scrubber's stops along the path (t = 0, 0.01, ..., 1)
+SCRUB_SIDE = 196        # scrubber frames, CSS px
+
+
+@st.cache_data(show_spinner="Finding a pair where the AE and the VAE differ…", max_entries=16)
+def default_pair(ae_digest: str, vae_digest: str, split: str, _pair) -> tuple[int, int]:
+    """The opening pair (#15): the two images whose walks differ most between the AE and the VAE."""
+    ae, vae = _pair
+    encoded = [cache.encoded(c.digest, c, split) for c in _pair]
+    return contrasting_pair(ae.model, vae.model, encoded[0].codes, encoded[1].codes, encoded[0].labels)
 
 sel = current()
 st.title("Interpolation")
@@ -22,7 +34,11 @@ tile = max(1, FRAME_SIDE // data.images.shape[-1])
 n = len(data)
 selected = st.session_state.get("selected_index")
 if st.session_state.get("interp_a") is None or not 0 <= st.session_state.interp_a < n:
-    st.session_state.interp_a = int(selected) if selected is not None and 0 <= int(selected) < n else 0
+    if selected is not None and 0 <= int(selected) < n:
+        st.session_state.interp_a = int(selected)
+    else:
+        st.session_state.interp_a, st.session_state.interp_b = default_pair(pair[0].digest, pair[1].digest,
+                                                                            sel.split, pair)
 if st.session_state.get("interp_b") is None or not 0 <= st.session_state.interp_b < n:
     labels = data.labels.numpy()
     st.session_state.interp_b = int(np.flatnonzero(labels != labels[st.session_state.interp_a])[0])
@@ -46,11 +62,27 @@ for name, ckpt in zip(("AE", "VAE"), pair):
         st.stop()
 
 for column, i in zip(st.columns([1, 1, 6])[:2], (a, b)):
-    column.image(enlarge(data.images[i, 0].numpy(), tile), caption=f"#{i} ({data.class_names[data.labels[i]]})",
+    column.image(enlarge(to_display(data.images[i:i + 1])[0], tile), caption=f"#{i} ({data.class_names[data.labels[i]]})",
                  output_format="PNG")
 for name, ckpt in zip(frames, pair):
     st.markdown(f"**{name}** · {ckpt.title}")
     st.image(enlarge(make_grid(frames[name], ncols=steps), tile), clamp=True, width="stretch", output_format="PNG")
+
+st.subheader("Scrub along the path")
+no_live = fallback_reason(*pair)
+models = dict(zip(("AE", "VAE"), pair))
+stops = {name: interpolate(paths[name][0], paths[name][-1], SCRUB_STOPS, method) for name in paths}
+if no_live:
+    st.caption(FALLBACK_NOTE.format(no_live))
+    t = st.slider("Position on the path (A → B)", 0.0, 1.0, 0.5, 0.01, key="interp_t")
+    at = round(t * (SCRUB_STOPS - 1))
+    for column, name in zip(st.columns([1, 1, 3])[:2], stops):
+        column.image(enlarge(decode(models[name].model, stops[name][at])[0], tile * 2), clamp=True,
+                     output_format="PNG", caption=f"{name}, t = {t:.2f}")
+else:
+    st.caption("Drag: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
+    path_scrubber(models, stops, token=f"{a}-{b}-{method}-{pair[0].digest[:8]}-{pair[1].digest[:8]}",
+                  side=SCRUB_SIDE)
 
 # one GIF, AE above VAE, so both walks play side by side
 stacked = np.concatenate([frames["AE"], np.ones_like(frames["AE"][:, :1]), frames["VAE"]], axis=1)

@@ -3,16 +3,32 @@ import numpy as np
 import streamlit as st
 
 from lvm_app import cache, plots
+from lvm_app.components import decoder_data, resend_if_missing
+from lvm_app.components import latent_map as live_map
+from lvm_app.exports import map_download_button
+from lvm_app.links import sync_url
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
+from lvm_core.inference import to_display
+from lvm_core.latent import dimension_importance, dimension_order
 from lvm_core.models import is_variational
 from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
+from lvm_core.map_payload import INVERTIBLE
 from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
 
 N_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
 COLOURS = ("class", "reconstruction error", "one latent dimension")
 GALLERY_MAX = 64
+GALLERY_SIDE = 84          # px per thumbnail: readable from the back of a room
+INSTRUCTION = {
+    "live": "Hover: a point's original and reconstruction show at the right{walk}. Click: select it (details "
+            "below). Box or Lasso Select (toolbar): a gallery.",
+    "plotly": "Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's toolbar "
+              "and drag around some points (Pan, in the toolbar, makes clicks work again).",
+    "3d": "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its index and type it under "
+          "'Point' to look inside it.",
+}
 CAPTIONS = {
     "pca": "PCA keeps the two (or three) directions of largest variance of the codes: a linear view, "
            "so far-apart clusters stay far apart but may overlap.",
@@ -26,39 +42,39 @@ sel = current()
 ckpt = sel.ckpt
 latent_dim = ckpt.config.latent_dim
 st.title("Latent space")
-st.caption(
-    f"Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers) drawn on a map. "
-    "The encoder never saw a label: when the colours (classes) form clusters, the model found them alone. "
-    "A linear autoencoder would find the same subspace as PCA; the nonlinear one can bend it.")
 
 total = cache.split_size(sel.dataset, sel.split)
 n_options = [n for n in N_CHOICES if n < total] + [total]
 if st.session_state.get("map_n") not in n_options:
     st.session_state.map_n = min(n_options, key=lambda n: abs(n - DEFAULT_N))
-left, middle, right, far = st.columns([3, 3, 1, 2])
-n = left.select_slider("Points on the map", n_options, key="map_n", format_func=lambda v: f"{v:,}")
-three_d = right.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
-dims = 3 if three_d and latent_dim >= 3 else 2
-methods = available_methods(latent_dim, dims)
-if st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest or st.session_state.get("map_method") not in methods:
-    # another model: its t-SNE/UMAP map is shown only when stored (computed only when asked for)
-    st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims),
-                                                 st.session_state.get("map_method"), dims)
-st.session_state.map_method_for = ckpt.digest
-method = middle.radio("Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True)
-colour_by = far.selectbox("Colour by", COLOURS, key="map_colour")
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    if len(n_options) > 1:   # a split of a few hundred images has one choice: no lone dot of a slider
+        n = st.select_slider("Points on the map", n_options, key="map_n", format_func=lambda v: f"{v:,}",
+                             width=180)
+    else:
+        n = n_options[0]
+    three_d = st.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
+    dims = 3 if three_d and latent_dim >= 3 else 2
+    methods = available_methods(latent_dim, dims)
+    if st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest or st.session_state.get("map_method") not in methods:
+        # another model: its t-SNE/UMAP map is shown only when stored (computed only when asked for)
+        st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims),
+                                                     st.session_state.get("map_method"), dims)
+    st.session_state.map_method_for = ckpt.digest
+    method = st.radio("Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True)
+    colour_by = st.selectbox("Colour by", COLOURS, key="map_colour", width=170)
 
-params = {}
-if method in ("tsne", "umap"):
-    with st.expander(f"{METHODS[method]} settings"):
-        if method == "tsne":
-            params["perplexity"] = st.slider("Perplexity (neighbours each point attends to)", 5.0, 100.0,
-                                             DEFAULT_PARAMS["tsne"]["perplexity"], 5.0)
-        else:
-            params["n_neighbors"] = st.slider("Neighbours (local vs global structure)", 5, 100,
-                                              DEFAULT_PARAMS["umap"]["n_neighbors"])
-            params["min_dist"] = st.slider("Minimum distance (how tightly points pack)", 0.0, 0.99,
-                                           DEFAULT_PARAMS["umap"]["min_dist"], 0.05)
+    params = {}
+    if method in ("tsne", "umap"):
+        with st.popover(f"{METHODS[method]} settings"):
+            if method == "tsne":
+                params["perplexity"] = st.slider("Perplexity (neighbours each point attends to)", 5.0, 100.0,
+                                                 DEFAULT_PARAMS["tsne"]["perplexity"], 5.0)
+            else:
+                params["n_neighbors"] = st.slider("Neighbours (local vs global structure)", 5, 100,
+                                                  DEFAULT_PARAMS["umap"]["n_neighbors"])
+                params["min_dist"] = st.slider("Minimum distance (how tightly points pack)", 0.0, 0.99,
+                                               DEFAULT_PARAMS["umap"]["min_dist"], 0.05)
 
 bar = st.empty()
 try:
@@ -73,15 +89,30 @@ except (LvmError, ValueError) as exc:
 bar.empty()
 
 
-def colour_values():
-    """(values, title, colourscale) for the chosen colouring; values None colours by class."""
+def colour_view() -> dict:
+    """How to colour the map: {"by": "class" | "error" | "dim", "dim", "title", "scale", "cmin", "cmax"}."""
     if colour_by == COLOURS[1]:
-        return latent_map.errors, "error", "Viridis"
+        lo, hi = np.nanpercentile(latent_map.errors, [1, 99])   # clip outliers: most points get distinct colours
+        return {"by": "error", "title": "error", "scale": "Viridis", "cmin": float(lo), "cmax": float(max(hi, lo + 1e-9))}
     if colour_by == COLOURS[2]:
-        dim = st.number_input("Latent dimension", 0, latent_dim - 1, 0, key="map_colour_dim")
-        codes = cache.encoded(ckpt.digest, ckpt, sel.split).codes
-        return codes[latent_map.indices, dim], f"z{dim}", "RdBu"
-    return None, "", "Viridis"
+        enc = cache.encoded(ckpt.digest, ckpt, sel.split)
+        if st.session_state.get("map_colour_dim_of") != ckpt.digest:   # start on the most used dimension
+            st.session_state.map_colour_dim_of = ckpt.digest
+            st.session_state.map_colour_dim = dimension_order(dimension_importance(enc.codes, enc.logvar))[0]
+        dim = st.number_input("Latent dimension", 0, latent_dim - 1, key="map_colour_dim",
+                              help="Starts on the most used one: highest KL for a VAE, highest variance for an AE.")
+        spread = float(np.percentile(np.abs(enc.codes[latent_map.indices, dim]), 99)) or 1.0
+        return {"by": "dim", "dim": int(dim), "title": f"z{dim}", "scale": "RdBu", "cmin": -spread, "cmax": spread}
+    return {"by": "class"}
+
+
+def colour_values(view: dict) -> np.ndarray | None:
+    """The (N,) values a view colours the map by, None for classes."""
+    if view["by"] == "error":
+        return latent_map.errors
+    if view["by"] == "dim":
+        return cache.encoded(ckpt.digest, ckpt, sel.split).codes[latent_map.indices, view["dim"]]
+    return None
 
 
 def show_point(index: int) -> None:
@@ -111,30 +142,73 @@ def show_gallery(indices: np.ndarray) -> None:
     st.markdown(f"**{len(indices):,} points selected**{more}")
     counts = np.bincount(enc.labels[indices], minlength=len(data.class_names))
     st.caption("By class: " + ", ".join(f"{data.class_names[c]} ×{k}" for c, k in enumerate(counts) if k))
-    cols = min(len(shown), 8)
+    cols = min(len(shown), 4)
     for start in range(0, len(shown), cols):
         rows = shown[start:start + cols]
-        st.image(strip([data.images[rows, 0].numpy(), enc.recon[rows]], side=48), output_format="PNG")
-    st.caption("Each pair of rows: originals above, reconstructions below.")
+        st.image(strip([to_display(data.images[rows])], side=GALLERY_SIDE), output_format="PNG",
+                 caption="original" if start == 0 else None)
+        st.image(strip([enc.recon[rows]], side=GALLERY_SIDE), output_format="PNG",
+                 caption="reconstruction" if start == 0 else None)
     csv = selection_csv(indices, enc.labels, data.class_names, enc.errors, enc.codes)
     st.download_button("Download indices, labels and codes (CSV)", csv, mime="text/csv",
                        file_name=f"{ckpt.name or 'model'}-selection.csv")
 
 
-def remember(event, chart: str) -> None:
-    """Store a new click (one index) or region (many) in session_state, where every page can read it."""
+def select(event) -> None:
+    """Store a click (one index) or a region (many) in session_state, where every page can read it."""
     picked = selected_indices(event)
-    signature = (chart, tuple(picked.tolist()), is_region(event))
-    last = st.session_state.get("map_last_event")
-    st.session_state.map_last_event = signature
-    if last is None or last[0] != chart or last == signature:
-        return   # a chart's first draw, or its last event again (it is returned on every rerun): act once
-    if len(picked) and signature[2]:
+    if len(picked) and is_region(event):
         st.session_state.selected_indices = picked
     else:   # a click, or a cleared selection: the gallery closes
         st.session_state.selected_indices = None
         if len(picked):
             st.session_state.selected_index = int(picked[0])
+
+
+def remember(event, chart: str) -> None:
+    """st.plotly_chart returns its last event on every rerun: act on a new one only."""
+    picked = selected_indices(event)
+    signature = (chart, tuple(picked.tolist()), is_region(event))
+    last = st.session_state.get("map_last_event")
+    st.session_state.map_last_event = signature
+    if last is None or last[0] != chart or last == signature:
+        return   # a chart's first draw, or its last event again
+    select(event)
+
+
+def ring(fig, index: int | None) -> None:
+    """Mark the selected point with a ring that stays when the mouse leaves (a shape: no extra trace)."""
+    where = np.flatnonzero(latent_map.indices == index) if index is not None else []
+    if dims == 2 and len(where):
+        x, y = (float(v) for v in latent_map.embedding[where[0]])
+        for colour, width in (("white", 5), ("#111", 2.5)):
+            fig.add_shape(type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y,
+                          x0=-11, x1=11, y0=-11, y1=11, line={"color": colour, "width": width})
+
+
+def draw_map(chart: str, view: dict, live: bool) -> None:
+    """The map, drawn in the browser (hover preview, no rerun) or, where that cannot run, by st.plotly_chart."""
+    selected = st.session_state.get("selected_index")
+    if live:
+        header = live_map.map_header(chart, method, METHODS[method], ckpt.class_names, len(latent_map), ckpt.digest)
+        enc = cache.encoded(ckpt.digest, ckpt, sel.split)
+        packed = live_map.payload(chart, latent_map, enc.codes, cache.dataset(sel.dataset, sel.split).images,
+                                  enc.recon, header)
+        event, missing = live_map.latent_map(packed, chart, {**view, "selected": selected},
+                                             decoder_data(ckpt) if method in INVERTIBLE else None)
+        resend_if_missing(missing)
+        if event is not None:
+            select(event)
+        return
+    values = colour_values(view)
+    fig = plots.map_figure(latent_map, ckpt.class_names, values, view.get("title", ""), view.get("scale", "Viridis"),
+                           revision=f"{ckpt.digest}{sel.split}{n}{method}{dims}")
+    if values is not None:
+        fig.update_layout(coloraxis={"cmin": view["cmin"], "cmax": view["cmax"]})
+    ring(fig, selected)
+    event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=chart,
+                            config={"scrollZoom": True, "displaylogo": False})
+    remember(event, chart)
 
 
 def _typed_index() -> None:
@@ -145,39 +219,39 @@ def _typed_index() -> None:
 @st.fragment
 def explorer() -> None:
     """The map and what is selected on it. A fragment: a click reruns only this, not the whole page."""
-    values, title, scale = colour_values()
-    fig = plots.map_figure(latent_map, ckpt.class_names, values, title, scale,
-                           revision=f"{ckpt.digest}{sel.split}{n}{method}{dims}")
-    map_col, detail_col = st.columns([3, 2])
-    with map_col:
-        chart = f"map-{ckpt.digest[:12]}-{sel.split}-{n}-{method}-{dims}"
-        event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=chart,
-                                config={"scrollZoom": True, "displaylogo": False})
-        source = {"shipped": "shipped with the model", "cache": "stored", "computed": "computed now"}[latent_map.source]
-        st.caption(f"{METHODS[method]}, {len(latent_map):,} points ({source}; took {latent_map.seconds:.1f} s). "
-                   f"Trustworthiness **{latent_map.trustworthiness:.3f}**: how many of each point's 5 nearest "
-                   "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method])
-        st.caption("Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's "
-                   "toolbar and drag around some points (Pan, in the toolbar, makes clicks work again)."
-                   if dims == 2 else "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its "
-                   "index and type it under 'Point' to look inside it.")
-    remember(event, chart)
-    with detail_col:
-        region = st.session_state.get("selected_indices")
-        if region is not None and len(region):
-            show_gallery(np.asarray(region))
-            return
-        index = st.session_state.get("selected_index")
-        if index is not None and not 0 <= index < total:
-            index = st.session_state.selected_index = None
-        st.session_state.point_box = index
-        st.number_input("Point (index in the split)", 0, total - 1, None, key="point_box", on_change=_typed_index,
-                        placeholder="click a point on the map, or type an index")
-        if index is not None:
-            show_point(int(index))
+    view = colour_view()
+    live = dims == 2 and live_map.available()
+    walk = "; empty space is decoded live" if method in INVERTIBLE else ""
+    st.caption(INSTRUCTION["3d" if dims == 3 else "live" if live else "plotly"].format(walk=walk))
+    if not live and dims == 2:
+        st.caption("Server-drawn map (the live map needs a browser): hover shows text; click for images.")
+    chart = "-".join(["map", ckpt.digest[:12], sel.split, str(n), method, str(dims),
+                      *(f"{k}{v:g}" for k, v in sorted(params.items()))])
+    draw_map(chart, view, live)
+    took = f"; took {latent_map.seconds:.1f} s" if latent_map.source == "computed" else ""
+    source = {"shipped": "shipped with the model", "cache": "stored", "computed": "computed now"}[latent_map.source]
+    st.caption(f"{METHODS[method]}, {len(latent_map):,} points ({source}{took}). "
+               f"Trustworthiness **{latent_map.trustworthiness:.3f}**: how many of each point's 5 nearest "
+               "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method] +
+               f" Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers). The encoder "
+               "never saw a label: when the colours (classes) form clusters, the model found them alone.")
+    sync_url()   # a click reruns only this fragment: the link in the address bar follows it
+    region = st.session_state.get("selected_indices")
+    if region is not None and len(region):
+        show_gallery(np.asarray(region))
+        return
+    index = st.session_state.get("selected_index")
+    if index is not None and not 0 <= index < total:
+        index = st.session_state.selected_index = None
+    st.session_state.point_box = index
+    st.number_input("Point (index in the split)", 0, total - 1, None, key="point_box", on_change=_typed_index,
+                    placeholder="click a point on the map, or type an index", width=320)
+    if index is not None:
+        show_point(int(index))
 
 
 explorer()
+map_download_button(ckpt, sel.dataset, sel.split, latent_map)
 if is_variational(ckpt.model):
     st.caption("For a VAE the map shows each image's mean code; the samples under a clicked point show how "
                "far its posterior spreads.")

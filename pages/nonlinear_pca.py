@@ -1,5 +1,4 @@
 """An autoencoder is a nonlinear PCA: reconstruction error against latent size, for both."""
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -9,7 +8,7 @@ from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import strip
 from lvm_core import LvmError
-from lvm_core.inference import reconstruct
+from lvm_core.inference import reconstruct, to_display
 from lvm_core.pca import fit_pca, pca_reconstruct
 from lvm_core.sweep import load_sweep, sweep_checkpoints
 
@@ -53,11 +52,11 @@ def _pca(dataset: str, k: int):
 size = st.select_slider("Latent size for the side-by-side", sizes, value=sizes[len(sizes) // 2], key="sweep_size")
 test = cache.dataset(sel.dataset, "test")
 images = test.images[:SHOWN]
-rows = [images[:, 0].numpy(), pca_reconstruct(_pca(sel.dataset, max(sizes)), images, size)]
+rows = [to_display(images), pca_reconstruct(_pca(sel.dataset, max(sizes)), images, size)]
 labels = ["original", f"PCA, {size} components"]
 path = sweep_checkpoints(sweep).get(size)
 if path is not None:
-    ae = cache.checkpoint_from_path(str(path), Path(path).stat().st_mtime_ns)
+    ae = cache.open_model(path)
     rows.append(reconstruct(ae.model, images))
     labels.append(f"autoencoder, {size}-number code")
 else:

@@ -1,8 +1,12 @@
 """Latent sliders: edit a code one number at a time and watch the decoded image change."""
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from lvm_app import cache, generate
+from lvm_app.components import FALLBACK_NOTE, fallback_reason
+from lvm_app.links import linked_start, show_code
+from lvm_app.components.live import latent_sliders
 from lvm_app.sidebar import current
 from lvm_core.images import enlarge
 from lvm_core.inference import decode
@@ -38,10 +42,12 @@ def randomize():
     st.session_state.slider_seed += 1
     st.session_state.slider_start = "random"
     st.session_state.slider_token = None    # new start: sliders move to it
+    st.session_state.link_code = None
 
 
 def reset():
     st.session_state.slider_token = None
+    st.session_state.link_code = None       # a linked code was the start until now
 
 
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
@@ -58,11 +64,11 @@ elif start == "mean":
     start_code = enc.codes.mean(axis=0)
 else:
     start_code = random_code(enc.codes, st.session_state.slider_seed, variational)
-start_code = start_code.astype(np.float32)
+start_code, linked = linked_start(start_code.astype(np.float32))   # a link's ?code=... starts the sliders
 # A start outside the data's 1-99% box (a rare image, a prior draw) widens that slider instead of being clipped.
 lows, highs = np.minimum(ranges[:, 0], start_code), np.maximum(ranges[:, 1], start_code)
 
-shown = order[:MAX_SLIDERS]
+shown = [0, 1] if latent_dim == 2 else order[:MAX_SLIDERS]    # a plane reads z0 (x), z1 (y)
 if latent_dim > MAX_SLIDERS:
     extra = st.multiselect(f"More dimensions (the {MAX_SLIDERS} most important are shown)", order[MAX_SLIDERS:],
                            key=f"slider_extra_{ckpt.digest[:12]}", format_func=lambda d: f"z{d}")
@@ -70,36 +76,93 @@ if latent_dim > MAX_SLIDERS:
 
 # Slider keys carry a token of (model, split, start): a new start gets new sliders at the start code,
 # so no slider ever holds a value outside its (new) range.
-token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}"
+token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}{linked}"
 if st.session_state.get("slider_token") != token:
     for d in range(latent_dim):
         st.session_state[f"z{d}-{token}"] = float(start_code[d])
     st.session_state.slider_token = token
 
 
+no_live = fallback_reason(ckpt)
+
+
+def server_sliders() -> np.ndarray:
+    """The fallback: Streamlit sliders, one server-side decode per release."""
+    z = start_code.copy()
+    columns = st.columns(2)
+    for i, d in enumerate(shown):
+        lo, hi = float(lows[d]), float(highs[d])
+        z[d] = columns[i % 2].slider(f"z{d}", lo, hi, key=f"z{d}-{token}", step=(hi - lo) / 200, format="%.2f",
+                                     help=f"{'KL' if variational else 'variance'} {importance[d]:.3g}")
+    return z
+
+
+def marked_plane(z: np.ndarray):
+    """The decoded 2-d plane at the top (#15): the sliders' code (star) and the clicked spot (x) marked on it;
+    a toggle hides the data's dots that cover the tiles. A click decodes that spot."""
+    st.subheader("The decoded plane")
+    st.caption("Every spot of the latent plane decoded (the classic manifold picture). ★ is the sliders' code, "
+               "✕ the spot you clicked; click anywhere to decode that spot.")
+    n_col, dots_col = st.columns([3, 2], vertical_alignment="bottom")
+    n = n_col.slider("Images per side", 8, 30, 16, key="plane_n")
+    dots = dots_col.toggle("Show the data's codes", value=True, key="plane_dots",
+                           help="The dots cover the digit tiles; hide them to see the decoded plane.")
+    x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
+    grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
+    _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
+    fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
+    for trace in fig.data[:-1]:
+        trace.visible = dots
+    # The click of the last run, read before drawing so that the figure marks it (the chart keeps its event
+    # in session_state under its key); each model remembers its own spot.
+    points = ((st.session_state.get(f"plane_chart-{ckpt.digest[:12]}") or {}).get("selection") or {}).get("points") or []
+    if points:
+        st.session_state[f"plane_spot-{ckpt.digest}"] = (float(points[0]["x"]), float(points[0]["y"]))
+    spot = st.session_state.get(f"plane_spot-{ckpt.digest}")
+    for name, at, symbol, color in (("sliders' code", z, "star", "gold"), ("clicked spot", spot, "x", "#ff4b4b")):
+        if at is not None:
+            fig.add_trace(go.Scatter(x=[at[0]], y=[at[1]], mode="markers", name=name, hoverinfo="skip",
+                                     marker={"symbol": symbol, "size": 18, "color": color,
+                                             "line": {"color": "black", "width": 1.5}}))
+    plot, picked = st.columns([3, 1])
+    plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"plane_chart-{ckpt.digest[:12]}", width="stretch")
+    if spot is not None:
+        picked.image(enlarge(decode(ckpt.model, np.array(spot, np.float32))[0], scale), output_format="PNG",
+                     clamp=True, caption=f"z = ({spot[0]:.2f}, {spot[1]:.2f})")
+    else:
+        picked.info("Click a spot of the plane.")
+
+
 @st.fragment
 def editor():
-    """Only this part reruns on a drag: read the sliders, decode one image, move the marker."""
-    z = start_code.copy()
-    controls, view = st.columns([3, 2])
-    with controls:
-        columns = st.columns(2)
-        for i, d in enumerate(shown):
-            lo, hi = float(lows[d]), float(highs[d])
-            z[d] = columns[i % 2].slider(f"z{d}", lo, hi, key=f"z{d}-{token}", step=(hi - lo) / 200,
-                                         format="%.2f", help=f"{'KL' if variational else 'variance'} "
-                                                             f"{importance[d]:.3g}")
-    image = decode(ckpt.model, z)[0]
+    """Reruns alone on a release: the browser already drew every frame of the drag (live decoding);
+    this part moves the star on the map (and on the plane), or decodes on the server in the fallback."""
+    plane_slot = st.container() if latent_dim == 2 else None      # on top, filled once z is known
+    if no_live:
+        st.caption(FALLBACK_NOTE.format(no_live))
+        controls, view = st.columns([3, 2])
+        with controls:
+            z = server_sliders()
+        view.image(enlarge(decode(ckpt.model, z)[0], scale), clamp=True, output_format="PNG", caption="decode(z)")
+    else:
+        dims = [{"d": int(d), "lo": float(lows[d]), "hi": float(highs[d]), "step": float(highs[d] - lows[d]) / 200,
+                 "help": f"{'KL' if variational else 'variance'} {importance[d]:.3g}"} for d in shown]
+        released = latent_sliders(ckpt, start_code, dims, token=token, side=IMAGE_SIDE)
+        z = start_code if released is None else released
+        view = st.container()
+    show_code(z)
+    if plane_slot is not None:
+        with plane_slot:
+            marked_plane(z)
+        return
     with view:
-        st.image(enlarge(image, scale), clamp=True, output_format="PNG",
-                 caption="decode(z)")
         fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
         fig = generate.starred_codes_figure("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
                                             ckpt.class_names, fitted.place(z))
         st.plotly_chart(fig, width="stretch", key="slider_map")
-        st.caption("Your code (★) on a PCA map of the codes: PCA is a fixed linear function, so it can place "
-                   "any new code. t-SNE cannot (its map has no function for points it was not fitted on); "
-                   "UMAP could, with its approximate transform.")
+        st.caption("Your code (★, as of the last release) on a PCA map of the codes: PCA is a fixed linear "
+                   "function, so it can place any new code. t-SNE cannot (its map has no function for points it "
+                   "was not fitted on); UMAP could, with its approximate transform.")
 
 
 editor()
@@ -109,27 +172,3 @@ st.caption("Dimensions with KL ≈ 0 are unused: the VAE sends no information th
            "sliders change nothing." if variational else
            "An AE has no prior, so a dimension's importance here is how much its codes vary.")
 st.plotly_chart(generate.importance_figure(importance, variational), width="stretch")
-
-if latent_dim == 2:
-    @st.fragment
-    def decoded_plane():
-        st.header("The decoded plane")
-        st.caption("Every spot of the latent plane decoded (the classic manifold picture), with this split's "
-                   "codes on top. Click anywhere to decode that spot.")
-        n = st.slider("Images per side", 8, 30, 16, key="plane_n")
-        x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
-        grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
-        _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
-        fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
-        plot, picked = st.columns([3, 1])
-        event = plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key="plane_chart",
-                                  width="stretch")
-        points = (event or {}).get("selection", {}).get("points", [])
-        if points:
-            spot = np.array([points[0]["x"], points[0]["y"]], np.float32)
-            picked.image(enlarge(decode(ckpt.model, spot)[0], scale), output_format="PNG",
-                         clamp=True, caption=f"z = ({spot[0]:.2f}, {spot[1]:.2f})")
-        else:
-            picked.info("Click a spot of the plane.")
-
-    decoded_plane()

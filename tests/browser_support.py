@@ -13,6 +13,7 @@ Helpers for driving the app:
     click_plotly_point(page, x, y)             hover + click there (selects it in Streamlit >= 1.35)
     choose_plotly_tool(page, "select")         press a chart toolbar button (select, lasso, pan, zoom)
     box_select(page, (x0, y0), (x1, y1))       choose the box tool and drag a box in data coordinates
+    isolated_points(points, k)                 k points of plotly_points(...) that stand apart on screen
 
 Tests using these get `@pytest.mark.browser` and `requires_chromium`; they skip only when
 /usr/bin/chromium is missing (CI installs it).
@@ -191,3 +192,16 @@ def box_select(page, corner0: tuple[float, float], corner1: tuple[float, float],
     page.mouse.down()
     page.mouse.move(x1, y1, steps=steps)
     page.mouse.up()
+
+
+def isolated_points(points: list[dict], k: int) -> list[dict]:
+    """k points (of plotly_points) among the inner 90% of the map that stand farthest from their nearest
+    neighbour on screen, most isolated first: the mouse on one of them can only mean it."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    xy = np.array([[p["px"], p["py"]] for p in points])
+    lo, hi = np.percentile(xy, 5, axis=0), np.percentile(xy, 95, axis=0)
+    inner = np.flatnonzero(((xy > lo) & (xy < hi)).all(1))
+    dist, _ = NearestNeighbors(n_neighbors=2).fit(xy).kneighbors(xy[inner])
+    return [points[i] for i in inner[np.argsort(-dist[:, 1])[:k]]]

@@ -10,6 +10,8 @@ from lvm_core.startup import configure
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+# .streamlit/config.toml shows users an error's type only; tests (and their servers) need the whole error.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 configure()
 
 

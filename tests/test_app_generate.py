@@ -30,6 +30,12 @@ PAIRED = [_param(d, d, d) for d in DATASETS
                                         for v in SHIPPED) for a in SHIPPED if a.dataset == d)]
 
 
+@pytest.fixture
+def server_decoding(monkeypatch):
+    """The Latent sliders page's server-side path (the fallback of live decoding): Streamlit sliders."""
+    monkeypatch.setenv("LVM_LIVE_DECODING", "0")
+
+
 def image_urls(at: AppTest) -> list[str]:
     return [url for image in at.image for url in image.value]
 
@@ -40,6 +46,7 @@ def decoded(at: AppTest) -> str:
     return url
 
 
+@pytest.mark.usefixtures("server_decoding")
 @pytest.mark.parametrize("entry", MODELS)
 def test_sliders_move_and_the_image_changes(entry):
     at = open_page("pages/sliders.py", entry.dataset, str(entry.path))
@@ -155,6 +162,7 @@ def test_interpolation_filmstrips_gif_and_method(dataset):
     assert image_urls(at)[2:] != after[2:]
 
 
+@pytest.mark.usefixtures("server_decoding")
 def test_sliders_start_from_the_point_selected_on_the_map():
     digits = next(e for e in SHIPPED if e.name == "digits-vae-mlp-8")
     mean = open_page("pages/sliders.py", "digits", str(digits.path))
@@ -175,9 +183,11 @@ def two_d_model(tmp_path, monkeypatch, digits_2d_vae):
     models.clear()
 
 
+@pytest.mark.usefixtures("server_decoding")
 def test_a_2d_model_shows_the_decoded_plane(two_d_model):
     at = open_page("pages/sliders.py", "digits", str(two_d_model))
-    assert [h.value for h in at.header] == ["The decoded plane"]
+    assert [h.value for h in at.subheader][0] == "The decoded plane"        # at the top (#15)
+    assert [s.label for s in at.slider] == ["Images per side", "z0", "z1"]
     assert at.slider(key="plane_n").value == 16
     assert [i.value for i in at.info] == ["Click a spot of the plane."]
     at.slider(key="plane_n").set_value(10).run()

@@ -1,5 +1,5 @@
 """The Train page in a real browser: a run's progress bar advances by itself, another session sees
-the run and queues behind it, and Stop keeps the model."""
+the run (but cannot stop it) and queues behind it, and Stop keeps the model."""
 from __future__ import annotations
 
 import pytest
@@ -60,6 +60,8 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
         other_main = open_train_page(other, app_url)
         other_main.get_by_text("browser-run · VAE mlp z=8 on digits · running").wait_for()
         other.wait_for_function(BAR_ABOVE, arg=[BAR, 0])  # polled: the bar is redrawn every second
+        other_main.get_by_text("only its own session can stop it").wait_for()  # watch, not stop
+        assert other_main.get_by_role("button", name="Stop").count() == 0
         other_main.get_by_text("New run").click()
         other_main.get_by_role("button", name="Train").click()
         other.get_by_text("Queued: another run is training").wait_for()

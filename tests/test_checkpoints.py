@@ -131,3 +131,82 @@ def test_header_length_bytes_are_not_mistaken_for_a_pickle(tmp_path, first_bytes
     odd = struct.pack("<Q", length) + data[8:8 + n] + b" " * (length - n) + data[8 + n:]
     assert odd[:1] == b"\x80" or odd[:2] == b"PK"
     assert load_checkpoint(odd).name == "x"
+
+
+# --- hostile descriptions: refused with one line, before anything is allocated ---
+
+@pytest.fixture
+def real_bytes(tmp_path):
+    return save(tmp_path / "m.safetensors", small()).read_bytes()
+
+
+HOSTILE = [
+    (dict(hidden=[50_000_000]), "a hidden size must be from 1 to 8,192"),
+    (dict(image_shape=[1, 1_000_000, 1_000_000]), "an image side must be from 1 to 512"),
+    (dict(latent_dim=1e12), "latent_dim must be a whole number"),
+    (dict(latent_dim=32.0), "latent_dim must be a whole number, not 32.0"),
+    (dict(latent_dim=-3), "latent_dim must be from 1"),
+    (dict(image_shape=[8, 8]), "must have 3 numbers, not 2"),
+    (dict(image_shape=[1, 1, 8, 8]), "must have 3 numbers, not 4"),   # fits the mlp's weights all the same
+    (dict(hidden=[4000, 4000, 4000]), "parameters; at most"),
+]
+
+
+@pytest.mark.parametrize("changes,message", HOSTILE)
+def test_absurd_model_configs_are_refused_before_building(tmp_path, monkeypatch, real_bytes, changes, message):
+    from checkpoint_craft import with_model_config
+
+    import lvm_core.checkpoints as checkpoints
+
+    monkeypatch.setattr(checkpoints, "build_model", lambda config: pytest.fail("built a model from a bad config"))
+    path = tmp_path / "crafted.safetensors"
+    path.write_bytes(with_model_config(real_bytes, **changes))
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    text = str(info.value)
+    assert text.startswith("crafted.safetensors: the checkpoint's description is invalid")
+    assert message in text and "\n" not in text and str(tmp_path) not in text
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("metrics", 5, "metrics must be a JSON object, not int"),
+    ("history", 5, "history must be a list, not int"),
+    ("versions", [1, 2, 3], "versions must be a JSON object, not list"),
+    ("train_config", [1], "the training settings must be a JSON object"),
+    ("class_names", "0123456789", "class_names must be a list"),
+    ("dataset", 7, "dataset must be a string, not int"),
+    ("name", {"a": 1}, "name must be a string"),
+    ("metrics", {"mse": "low"}, "metrics must map names to numbers"),
+])
+def test_wrong_types_in_the_description_are_refused(real_bytes, field, value, message):
+    from checkpoint_craft import with_description
+
+    data = with_description(real_bytes, lambda meta: meta.update({field: value}))
+    with pytest.raises(CheckpointError, match="upload.safetensors: the checkpoint's description is invalid") as info:
+        load_checkpoint(data, name="upload.safetensors")
+    assert message in str(info.value)
+
+
+def test_a_huge_header_length_gives_a_plain_message(real_bytes):
+    data = struct.pack("<Q", 3964090575782016240) + real_bytes[8:]
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(data, name="x.safetensors")
+    assert "3964090575782016240" not in str(info.value) and "truncated or not a checkpoint" in str(info.value)
+
+
+def test_nan_weights_are_refused(tmp_path):
+    model = small()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float("nan"))
+    path = save(tmp_path / "nan.safetensors", model)
+    with pytest.raises(CheckpointError, match="nan.safetensors: the weights contain NaN or infinite values"):
+        load_checkpoint(path)
+
+
+def test_messages_name_the_file_not_its_folder(tmp_path):
+    (tmp_path / "junk.safetensors").write_bytes(b"\x00" * 64)
+    for path in (tmp_path / "junk.safetensors", tmp_path / "gone.safetensors"):
+        with pytest.raises(CheckpointError) as info:
+            load_checkpoint(path)
+        assert str(info.value).startswith(path.name) and str(tmp_path) not in str(info.value)

@@ -73,6 +73,67 @@ def test_is_available_neither_reads_the_data_nor_imports_torchvision():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
+@requires_mnist
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_raw_files_read_as_torchvision_reads_them(split):
+    from torchvision import datasets
+
+    from lvm_core.data import _load_arrays, default_data_dir
+
+    root = str(default_data_dir().resolve())
+    images, labels = _load_arrays("mnist", split, root, False)
+    reference = datasets.MNIST(root, train=split == "train", download=False)
+    assert torch.equal(images, reference.data.unsqueeze(1).float().div_(255.0))
+    assert torch.equal(labels, reference.targets.long()) and labels.dtype == torch.int64
+
+
+def _fake_mnist(root: Path, n: int = 5, images_body: bytes | None = None, image_header: bytes | None = None) -> Path:
+    import struct
+
+    from lvm_core.data import TORCHVISION_FILES
+
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in TORCHVISION_FILES:
+        if "images" in name:
+            header = image_header if image_header is not None else struct.pack(">4B3I", 0, 0, 8, 3, n, 28, 28)
+            body = images_body if images_body is not None else bytes(range(256)) * (n * 784 // 256) + bytes(n * 784 % 256)
+        else:
+            header, body = struct.pack(">4BI", 0, 0, 8, 1, n), bytes(range(n))
+        (raw / name).write_bytes(header + body)
+    return raw
+
+
+def test_a_small_raw_split_round_trips(tmp_path):
+    _fake_mnist(tmp_path, n=5)
+    data = load_dataset("mnist", "test", data_dir=tmp_path, download=False)
+    assert data.images.shape == (5, 1, 28, 28) and data.labels.tolist() == [0, 1, 2, 3, 4]
+    assert data.images.flatten()[255].item() == 1.0 and data.images.flatten()[1].item() == pytest.approx(1 / 255)
+
+
+@pytest.mark.parametrize("damage, message", [
+    ({"images_body": bytes(5 * 784 - 1)}, "header announces"),                       # truncated
+    ({"images_body": bytes(5 * 784 + 1)}, "header announces"),                       # trailing bytes
+    ({"image_header": b"\x00\x00\x0d\x03" + bytes(12)}, "not a 3-d IDX file"),       # floats, not bytes
+    ({"image_header": b"PK\x03\x04" + bytes(12)}, "not a 3-d IDX file"),             # another format
+    ({"image_header": b"\x00\x00\x08\x03\xff\xff\xff\xff" + bytes(8)}, "header announces"),  # absurd size
+])
+def test_a_damaged_raw_file_is_one_clear_message_and_allocates_nothing(tmp_path, damage, message):
+    _fake_mnist(tmp_path, n=5, **damage)
+    with pytest.raises(DatasetUnavailable, match=message) as info:
+        load_dataset("mnist", "train", data_dir=tmp_path, download=False)
+    assert "download it again" in str(info.value) and "\n" not in str(info.value)
+    assert str(tmp_path) not in str(info.value), "no server paths in the message"
+
+
+def test_images_of_the_wrong_size_are_refused(tmp_path):
+    import struct
+
+    _fake_mnist(tmp_path, n=2, image_header=struct.pack(">4B3I", 0, 0, 8, 3, 2, 14, 56), images_body=bytes(2 * 784))
+    with pytest.raises(DatasetUnavailable, match="do not match"):
+        load_dataset("mnist", "train", data_dir=tmp_path, download=False)
+
+
 def test_subset_is_fixed_sorted_and_all_when_n_covers_the_split():
     a, b = subset_indices(1000, 100), subset_indices(1000, 100)
     np.testing.assert_array_equal(a, b)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from lvm_core import ModelConfig, TrainConfig, build_model, fit
 from lvm_core.metrics import evaluate, knn_accuracy, pca_mse
@@ -30,3 +31,36 @@ def test_evaluate_reports_the_named_metrics(digits, kind):
     assert ("neg_elbo" in m) == (kind == "vae")
     assert m["mse"] < untrained["mse"] / 2
     assert m["knn5_acc"] > 0.8
+
+
+@pytest.mark.parametrize("dims, classes", [(2, 3), (16, 10), (24, 10)])
+def test_knn_accuracy_equals_scikit_learns(dims, classes, monkeypatch):
+    """Blocks smaller than the data, ties in the vote, labels that are not 0..n-1: same answer."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from lvm_core import metrics
+
+    monkeypatch.setattr(metrics, "KNN_BLOCK", 97)
+    monkeypatch.setattr(metrics, "KNN_QUERIES", 31)
+    rng = np.random.default_rng(dims)
+    labels = rng.integers(0, classes, 700) * 7 + 3
+    codes = rng.normal(size=(700, dims)).astype(np.float32) + labels[:, None] * 0.05 + 40
+    queries = rng.normal(size=(300, dims)).astype(np.float32) + 40 + rng.integers(0, classes, (300, 1)) * 0.35
+    query_labels = rng.integers(0, classes, 300) * 7 + 3
+    for k in (4, 5):  # k = 4 makes 2-2 ties
+        ours = knn_accuracy(codes, labels, queries, query_labels, k=k)
+        expected = KNeighborsClassifier(n_neighbors=k).fit(codes, labels).score(queries, query_labels)
+        assert ours == expected
+
+
+def test_blocked_neighbours_are_the_exact_ones(monkeypatch):
+    from scipy.spatial import cKDTree
+
+    from lvm_core import metrics
+
+    monkeypatch.setattr(metrics, "KNN_BLOCK", 64)
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(500, 40)) * 30 + 1000   # far from the origin: float32 alone would mis-rank
+    test = train[rng.integers(0, 500, 90)] + rng.normal(size=(90, 40))
+    found = metrics._blocked_neighbours(torch.as_tensor(train), torch.as_tensor(test), 5).numpy()
+    np.testing.assert_array_equal(found, cKDTree(train).query(test, k=5)[1])

@@ -140,3 +140,19 @@ def test_gif_has_every_frame_and_loops():
     img.seek(4)
     assert np.asarray(img.convert("L")).mean() > 250
     assert Image.open(io.BytesIO(gif_bytes(frames, bounce=False))).n_frames == 5
+
+
+def test_mixture_sampler_is_shared_safely_between_threads():
+    """One cached sampler, many sessions: each call's samples depend on its seed alone, however calls
+    interleave, and the fitted mixture is left as it was."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(1)
+    sampler = GaussianMixtureSampler(n_components=3, seed=0).fit(rng.standard_normal((600, 4)) * 3)
+    state = sampler.gmm.random_state
+    expected = {seed: sampler.sample(2000, seed=seed) for seed in range(8)}
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda s: (s % 8, sampler.sample(2000, seed=s % 8)), range(64)))
+    for seed, z in got:
+        np.testing.assert_array_equal(z, expected[seed])
+    assert sampler.gmm.random_state == state

@@ -1,10 +1,12 @@
 import math
+import threading
 
 import pytest
 import torch
 
 from lvm_core import ModelConfig, TrainConfig, TrainingDiverged, build_model, fit
-from lvm_core.training import StepReport
+from lvm_core import training
+from lvm_core.training import LOSS_READ_EVERY, StepReport
 
 
 def digits_model(kind="ae", seed=0):
@@ -57,28 +59,169 @@ def test_stop_flag_keeps_last_completed_epoch(digits):
         assert torch.equal(v, snapshots[0][k]), "the model must hold epoch 1's weights, not a half epoch"
 
 
-def test_nan_loss_stops_with_a_clear_message(digits):
+def test_nan_loss_stops_within_a_bounded_number_of_steps_and_keeps_the_last_good_epoch(digits):
     train, _ = digits
     model = digits_model()
     real_loss = model.loss
     calls = {"n": 0}
+    steps_per_epoch = math.ceil(len(train) / 64)
+    poisoned_call = steps_per_epoch + 7   # epoch 2, step 7
 
-    def poisoned(x_in, x):
+    def poisoned(x_in, x, generator=None):
         calls["n"] += 1
-        parts = real_loss(x_in, x)
-        if calls["n"] == 30:
+        parts = real_loss(x_in, x, generator)
+        if calls["n"] >= poisoned_call:   # from here on every loss is NaN, as a diverged run's are
             parts["loss"] = parts["loss"] * float("nan")
         return parts
 
     model.loss = poisoned
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    with pytest.raises(TrainingDiverged, match="nan.*epoch 2.*nothing was saved"):
-        fit(model, train.images, TrainConfig(epochs=5, batch_size=64))
-    assert all(torch.isfinite(v).all() for v in model.state_dict().values())
-    assert any(not torch.equal(v, before[k]) for k, v in model.state_dict().items()), "epoch 1 was kept"
+    epochs = []
+    with pytest.raises(TrainingDiverged, match="nan at epoch 2, step 7.*nothing was saved"):
+        fit(model, train.images, TrainConfig(epochs=5, batch_size=64),
+            on_epoch=lambda r: epochs.append({k: v.clone() for k, v in model.state_dict().items()}))
+    assert calls["n"] - poisoned_call < LOSS_READ_EVERY, "the guard must stop the run within LOSS_READ_EVERY steps"
+    assert len(epochs) == 1
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, epochs[0][k]), "the model must be back at epoch 1's weights"
 
 
 def test_a_huge_learning_rate_diverges(digits):
     train, _ = digits
     with pytest.raises(TrainingDiverged, match="learning rate"):
         fit(digits_model("vae"), train.images, TrainConfig(epochs=20, batch_size=64, lr=1e4))
+
+
+def test_fused_adam_gives_the_losses_of_plain_adam(digits, monkeypatch):
+    train, test = digits
+    config = TrainConfig(epochs=3, batch_size=64, lr=3e-3)
+
+    def run():
+        model = digits_model("vae")
+        return fit(model, train.images, config, test_images=test.images).history, model
+
+    fused_history, fused = run()
+    assert training.make_optimizer(fused, 1e-3, torch.device("cpu")).defaults["fused"]
+    monkeypatch.setattr(training, "make_optimizer",
+                        lambda model, lr, device: torch.optim.Adam(model.parameters(), lr=lr, foreach=False))
+    plain_history, plain = run()
+    for f, p in zip(fused_history, plain_history):
+        assert f["loss"] == pytest.approx(p["loss"], rel=1e-4) and f["test_loss"] == pytest.approx(p["test_loss"], rel=1e-4)
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_step_reports_arrive_in_order_with_the_epoch_means(digits):
+    train, _ = digits
+    steps = []
+    result = fit(digits_model(), train.images, TrainConfig(epochs=2, batch_size=16), on_step=steps.append)
+    per_epoch = math.ceil(len(train) / 16)
+    assert per_epoch > LOSS_READ_EVERY  # several bursts per epoch
+    assert [(r.epoch, r.step) for r in steps] == [(e, s) for e in (1, 2) for s in range(1, per_epoch + 1)]
+    sizes = [16] * (per_epoch - 1) + [len(train) - 16 * (per_epoch - 1)]
+    first_epoch = sum(r.loss * b for r, b in zip(steps[:per_epoch], sizes)) / len(train)
+    assert result.history[0]["loss"] == pytest.approx(first_epoch, rel=1e-6)
+
+
+def test_sample_weights_draw_in_proportion_and_never_a_weight_zero_image(digits):
+    train, _ = digits
+    n = len(train)
+    marked = train.images.clone()
+    marked[::3] = 1.0                      # every third image: all white, and weight 0
+    weights = torch.ones(n)
+    weights[::3] = 0.0
+    seen = []
+    model = digits_model()
+    real_loss = model.loss
+
+    def watching(x_in, x, generator=None):
+        seen.append(x.flatten(1).min(dim=1).values)
+        return real_loss(x_in, x, generator)
+
+    model.loss = watching
+    fit(model, marked, TrainConfig(epochs=3, batch_size=64), sample_weights=weights)
+    drawn = torch.cat(seen)
+    assert len(drawn) == 3 * n and not (drawn == 1.0).any(), "an image of weight 0 was drawn"
+
+    order = training.epoch_order(n, torch.Generator().manual_seed(0), torch.tensor([0.0, 1.0, 3.0]).repeat(n // 3))
+    counts = torch.bincount(order % 3, minlength=3).float() / len(order)
+    assert counts[0] == 0 and counts[2] / counts[1] == pytest.approx(3.0, rel=0.15)
+
+
+@pytest.mark.parametrize("weights, message", [(torch.ones(5), "one weight per training image"),
+                                              ("negative", "non-negative"), ("zeros", "not all zero")])
+def test_bad_sample_weights_are_refused_before_training(digits, weights, message):
+    train, _ = digits
+    if weights == "negative":
+        weights = -torch.ones(len(train))
+    elif weights == "zeros":
+        weights = torch.zeros(len(train))
+    with pytest.raises(ValueError, match=message):
+        fit(digits_model(), train.images, TrainConfig(epochs=1), sample_weights=weights)
+
+
+def _weights(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_a_run_beside_another_gives_the_weights_it_gives_alone(digits):
+    """Init, order, input noise and reparameterization all come from the run's own generators:
+    another run training in another thread (and drawing from torch's global RNG) changes nothing."""
+    train, test = digits
+    config = TrainConfig(epochs=2, batch_size=32, seed=3, input_noise=0.2, threads=1)
+
+    def run():
+        model = digits_model("vae", seed=3)
+        fit(model, train.images, config, test_images=test.images)
+        return _weights(model)
+
+    alone = run()
+    other_started = threading.Event()
+    done = threading.Event()
+
+    def other():
+        model = digits_model("vae", seed=9)
+        other_started.set()
+        while not done.is_set():
+            torch.randn(100)      # a careless neighbour drawing from the global RNG
+            fit(model, train.images, TrainConfig(epochs=1, batch_size=16, seed=9, input_noise=0.1, threads=1))
+
+    thread = threading.Thread(target=other, daemon=True)
+    thread.start()
+    assert other_started.wait(60)
+    try:
+        beside = run()
+    finally:
+        done.set()
+        thread.join(120)
+    assert alone.keys() == beside.keys()
+    for k in alone:
+        assert torch.equal(alone[k], beside[k]), f"{k} differs when another run trains beside it"
+
+
+def test_build_model_with_a_seed_gives_torchs_default_init_without_touching_the_global_rng():
+    from lvm_core.models import MODEL_KINDS
+
+    for config in (ModelConfig(kind="vae", image_shape=(1, 8, 8), latent_dim=4, hidden=(32,)),
+                   ModelConfig(kind="ae", arch="conv", image_shape=(1, 8, 8), latent_dim=4, hidden=(8, 16))):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(5)
+            reference = MODEL_KINDS[config.kind](config)
+        state = torch.get_rng_state()
+        built = build_model(config, seed=5)
+        assert torch.equal(state, torch.get_rng_state()), "build_model(seed=) drew from the global RNG"
+        for k, v in reference.state_dict().items():
+            assert torch.equal(v, built.state_dict()[k]), k
+
+
+def test_to_device_copies_only_when_the_device_differs():
+    x = torch.rand(4, 3)
+    assert training.to_device(x, torch.device("cpu")) is x
+    meta = training.to_device(x, torch.device("meta"))
+    assert meta.device.type == "meta" and meta.shape == x.shape
+
+
+def test_an_unavailable_device_is_one_clear_message(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        training.resolve_device("cuda")
+    assert training.resolve_device("cpu") == torch.device("cpu")

@@ -1,6 +1,8 @@
 """One registry of model kinds: a dict from name to class, never an if/elif chain."""
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -12,18 +14,42 @@ MODEL_KINDS: dict[str, type[nn.Module]] = {"ae": AE, "vae": VAE}
 
 
 def build_model(config, seed: int | None = None) -> nn.Module:
-    """A fresh, untrained model for a ModelConfig; with a seed, its initial weights are reproducible
-    (drawn from a forked RNG, so the caller's global random state is left alone)."""
+    """A fresh, untrained model for a ModelConfig. With a seed, its initial weights come from a
+    torch.Generator of its own (the same weights torch.manual_seed(seed) would give), so runs
+    that start at the same moment in other threads neither disturb it nor are disturbed."""
     if seed is None:
         return MODEL_KINDS[config.kind](config)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return MODEL_KINDS[config.kind](config)
+    with torch.device("meta"):  # shapes only: no global RNG draw, no memory written twice
+        model = MODEL_KINDS[config.kind](config)
+    model.to_empty(device="cpu")
+    init_weights(model, torch.Generator().manual_seed(seed))
+    return model
+
+
+INITIALIZED = (nn.Linear, nn.modules.conv._ConvNd)
+
+
+@torch.no_grad()
+def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """torch's default init of Linear and conv layers (kaiming_uniform_ with a = sqrt(5), bias
+    uniform in +-1/sqrt(fan_in)), in module order, drawn from `generator`."""
+    for module in model.modules():
+        own = list(module.parameters(recurse=False))
+        if not own:
+            continue
+        if not isinstance(module, INITIALIZED):
+            raise TypeError(f"init_weights does not know how to initialise {type(module).__name__}")
+        nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
+        if module.bias is not None:
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(module.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+    return model
 
 
 def is_variational(model: nn.Module) -> bool:
     return hasattr(model, "reparameterize")
 
 
-__all__ = ["AE", "VAE", "ARCHS", "MODEL_KINDS", "build_model", "is_variational",
+__all__ = ["AE", "VAE", "ARCHS", "MODEL_KINDS", "build_model", "init_weights", "is_variational",
            "ae_loss", "vae_loss", "kl_per_dimension"]

@@ -32,8 +32,10 @@ class AE(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
-    def loss(self, x_in: torch.Tensor, x_target: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Per-pixel MSE, as the tutorial trains it. x_in may be a noisy copy (denoising AE)."""
+    def loss(self, x_in: torch.Tensor, x_target: torch.Tensor,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Per-pixel MSE, as the tutorial trains it. x_in may be a noisy copy (denoising AE).
+        generator: unused (nothing here is random), taken so that every model's loss has one signature."""
         recon = ae_loss(self(x_in), x_target)
         return {"loss": recon, "recon": recon}
 

@@ -1,0 +1,51 @@
+"""Python wrappers of the live-decoding components: one function each, returning what the browser reports
+on release. Both degrade to None when components cannot run (the page then decodes on the server)."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lvm_core.checkpoints import Checkpoint
+from lvm_core.export import encode_array
+
+from . import COMPONENTS_DIR, component_js, decoder_data, resend_if_missing
+
+_CSS = (COMPONENTS_DIR / "decoder" / "live.css").read_text()
+_sliders = _scrubber = None
+if hasattr(st, "components") and hasattr(st.components, "v2"):     # registered once, at import
+    _sliders = st.components.v2.component("lvm_latent_sliders", js=component_js("decoder/sliders.js"), css=_CSS)
+    _scrubber = st.components.v2.component("lvm_path_scrubber", js=component_js("decoder/scrubber.js"), css=_CSS)
+
+
+def latent_sliders(ckpt: Checkpoint, start_code: np.ndarray, dims: list[dict], *, token: str, side: int,
+                   key: str = "live_sliders") -> np.ndarray | None:
+    """Sliders over a code, redrawing decode(z) in the browser on every input event while dragging.
+
+    start_code: (latent_dim,) where the sliders start (a new `token` moves them back to it);
+    dims: [{"d": index, "lo", "hi", "step", "help"}] in display order; side: image size in CSS px.
+    Returns the code (latent_dim,) at the last release, or None before the first release (and where the
+    component cannot run; check `live_decoding_enabled()` to choose the server-side path instead)."""
+    if _sliders is None:
+        return None
+    result = _sliders(key=f"{key}-{token}", data={**decoder_data(ckpt), "token": token, "side": side,
+                                                  "code": [float(v) for v in start_code], "dims": dims},
+                      default={"code": None}, on_code_change=lambda: None, on_missing_change=lambda: None)
+    resend_if_missing(result.missing)
+    return None if result.code is None else np.asarray(result.code, np.float32)
+
+
+def path_scrubber(models: dict[str, Checkpoint], paths: dict[str, np.ndarray], *, token: str, side: int,
+                  key: str = "live_scrubber") -> float | None:
+    """One slider t in [0, 1] along interpolation paths; each model's frame decodes live in the browser.
+
+    models: {label: checkpoint}; paths: {label: (steps, latent_dim) codes from A to B}, the slider's stops.
+    Returns t at the last release (None before one, or where the component cannot run)."""
+    if _scrubber is None:
+        return None
+    data = {"token": token, "side": side, "models": [
+        {"label": label, **decoder_data(ckpt), "path": encode_array(paths[label]), "steps": len(paths[label])}
+        for label, ckpt in models.items()]}
+    result = _scrubber(key=f"{key}-{token}", data=data, default={"t": None},
+                       on_t_change=lambda: None, on_missing_change=lambda: None)
+    resend_if_missing(result.missing)
+    return result.t

@@ -1,0 +1,109 @@
+"""Links to a view: query parameters <-> session state (pure), and the app opening a link (AppTest)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import APP, assert_clean
+from lvm_app.links import read_view, view_params
+
+
+@dataclass
+class Entry:   # the fields of catalog.ModelEntry that links read
+    path: Path
+    dataset: str
+
+
+MODELS = [Entry(Path("/m/mnist-vae-conv-32.safetensors"), "mnist"), Entry(Path("/u/digits-ae.safetensors"), "digits")]
+DATASETS = ("mnist", "digits")
+
+
+def test_a_view_survives_the_round_trip_through_a_link():
+    state = {"dataset": "digits", "model_path": "/u/digits-ae.safetensors", "split": "all", "map_method": "umap",
+             "map_n": 5000, "map_3d": True, "map_colour": "reconstruction error", "selected_index": 17,
+             "slider_code": [0.5, -1.25], "unrelated": 3}
+    params = view_params(state)
+    assert params == {"dataset": "digits", "model": "digits-ae", "split": "all", "method": "umap", "n": "5000",
+                      "dims": "3", "colour": "error", "point": "17", "code": "0.5,-1.25"}
+    updates, messages = read_view(params, MODELS, DATASETS)
+    assert messages == []
+    assert updates == {**{k: v for k, v in state.items() if k not in ("unrelated", "slider_code")},
+                       "link_code": [0.5, -1.25]}
+
+
+def test_a_link_to_a_missing_model_says_so_and_keeps_the_rest():
+    updates, messages = read_view({"dataset": "mnist", "model": "gone", "point": "3"}, MODELS, DATASETS)
+    assert updates == {"dataset": "mnist", "selected_index": 3}
+    assert messages == ["The link's model 'gone' no longer exists: showing the default model instead."]
+    # a model of another dataset than the link's is not taken either
+    assert "model_path" not in read_view({"dataset": "mnist", "model": "digits-ae"}, MODELS, DATASETS)[0]
+
+
+def test_a_model_alone_brings_its_dataset_and_bad_values_are_ignored_with_a_message():
+    updates, messages = read_view({"model": "digits-ae", "n": "-4", "split": "everything", "code": "1,x",
+                                   "dataset": "cifar"}, MODELS, DATASETS)
+    assert updates == {"model_path": "/u/digits-ae.safetensors", "dataset": "digits"}
+    assert len(messages) == 4 and "cifar" in messages[0]
+
+
+def digits_model() -> Path:
+    from lvm_core.catalog import SHIPPED_DIR
+
+    path = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
+    if not path.exists():
+        pytest.skip("digits-vae-mlp-8 not shipped")
+    return path
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
+
+
+def test_the_app_opens_a_link_on_its_point_and_writes_the_view_back(isolated):
+    from streamlit.testing.v1 import AppTest
+
+    path = digits_model()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"dataset": "digits", "model": path.stem, "split": "test", "method": "pca",
+                            "n": "360", "point": "17"})
+    at.run()
+    assert_clean(at, "linked view")
+    assert at.session_state["model_path"] == str(path) and at.session_state["selected_index"] == 17
+    assert any(m.value.startswith("**Point 17**") for m in at.markdown)
+    # the run wrote the whole view back, with what the link left to defaults
+    assert at.query_params["point"] == "17" and at.query_params["dims"] == "2" and at.query_params["colour"] == "class"
+
+
+def test_a_link_to_a_deleted_model_opens_the_default_with_a_warning(isolated):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"dataset": "digits", "model": "deleted-model", "method": "pca"})
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["The link's model 'deleted-model' no longer exists: showing the "
+                                             "default model instead."]
+    assert at.session_state["model_path"] and at.title[0].value == "Latent space"
+
+
+def test_a_link_to_the_sliders_page_starts_them_at_its_code(isolated):
+    from streamlit.testing.v1 import AppTest
+
+    path = digits_model()
+    code = [0.25, -0.5, 0.75, 0.0, 0.125, -0.25, 0.5, 1.0]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"dataset": "digits", "model": path.stem, "split": "test",
+                            "code": ",".join(map(str, code))})
+    at.run()
+    at.switch_page("pages/sliders.py").run()
+    assert_clean(at, "sliders from a link")
+    token = at.session_state["slider_token"]
+    assert token.endswith("link")
+    assert [at.session_state[f"z{d}-{token}"] for d in range(8)] == pytest.approx(code)
+    assert [float(v) for v in at.query_params["code"].split(",")] == pytest.approx(code)
+    at.button(key="slider_reset").click().run()   # Reset leaves the link's code for the page's own start
+    assert not at.session_state["slider_token"].endswith("link")
