@@ -1,9 +1,9 @@
 """python -m lvm_core COMMAND: the engine without the app. `python -m lvm_core -h` lists the commands.
 
-Commands live in cli_models.py (train, evaluate, table, iwae), cli_outputs.py (encode, reconstruct,
-sample, export, export-map), cli_apps.py (train-classifier, sweep, project) and cli_factors.py
-(factors, debias, rare): each module's add_commands() adds its parsers, each with
-set_defaults(run=cmd_function). To add a command, add both to the module it fits.
+Commands live in cli_models.py (train, evaluate, table, iwae, export), cli_outputs.py (encode,
+reconstruct, sample, export-map), cli_apps.py (train-classifier, sweep, project) and cli_factors.py
+(factors, debias, rare): each module's add_commands() adds its
+parsers, each with set_defaults(run=cmd_function). To add a command, add both to the module it fits.
 
 The project's own errors (LvmError: a bad file, a missing dataset, a diverged run) and bad arguments
 exit non-zero with one line on stderr; anything else is a bug and keeps its traceback.
@@ -24,16 +24,6 @@ class _Parser(argparse.ArgumentParser):
 
 def data_args(p):
     p.add_argument("--data-dir", help="dataset folder (default: $LVM_DATA_DIR, else ./data)")
-
-
-def split_command(sub, name: str, help: str):
-    """A subcommand reading CHECKPOINT and one split of its dataset, writing --out."""
-    c = sub.add_parser(name, help=help)
-    c.add_argument("checkpoint")
-    c.add_argument("--split", choices=["test", "train"], default="test")
-    data_args(c)
-    c.add_argument("--out", required=True)
-    return c
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
-"""`python -m lvm_core` commands about hidden factors and rare images: factors, debias, rare; and the
-debiased sampling of `train --debias-alpha`."""
+"""`python -m lvm_core` commands about hidden factors: factors, debias, rare; and the debiased
+sampling weights of `train --debias-alpha`."""
 from __future__ import annotations
 
 import json
@@ -11,24 +11,31 @@ from .errors import InvalidInput
 
 
 def add_commands(sub, data_args) -> None:
-    from .cli import split_command
     from .factors import FACTORS
 
-    f = sub.add_parser("factors", help="hidden factors of a model: probe R^2, traversal, removal, identity kept")
-    f.add_argument("checkpoint")
-    f.add_argument("--factor", nargs="+", choices=list(FACTORS), default=list(FACTORS))
-    data_args(f)
-    f.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    f.set_defaults(run=cmd_factors)
-    d = split_command(sub, "debias", "decode a split with one factor removed: .npy (N x H x W) in [0, 1]")
-    d.add_argument("--factor", choices=list(FACTORS), default="slant")
-    d.set_defaults(run=cmd_debias)
-    r = split_command(sub, "rare", "the images whose codes are rarest under a Gaussian mixture: .png grid or .npy indices")
-    r.add_argument("--n", type=int, default=64)
-    r.set_defaults(run=cmd_rare)
+    def split_command(name: str, help: str):
+        p = sub.add_parser(name, help=help)
+        p.add_argument("checkpoint")
+        p.add_argument("--split", choices=["test", "train"], default="test")
+        data_args(p)
+        p.add_argument("--out", required=True)
+        return p
+
+    p = sub.add_parser("factors", help="hidden factors of a model: probe R^2, traversal, removal, identity kept")
+    p.add_argument("checkpoint")
+    p.add_argument("--factor", nargs="+", choices=list(FACTORS), default=list(FACTORS))
+    data_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(run=cmd_factors)
+    p = split_command("debias", "decode a split with one factor removed: .npy (N x H x W) in [0, 1]")
+    p.add_argument("--factor", choices=list(FACTORS), default="slant")
+    p.set_defaults(run=cmd_debias)
+    p = split_command("rare", "the images whose codes are rarest under a Gaussian mixture: .png grid or .npy indices")
+    p.add_argument("--n", type=int, default=64)
+    p.set_defaults(run=cmd_rare)
 
 
-def debias_weights_of(args, train):
+def debias_weights_for(args, train):
     """The debiased sampling weights of `train --debias-alpha`: from --debias-from's codes."""
     from .catalog import SHIPPED_DIR
     from .checkpoints import load_checkpoint
@@ -69,8 +76,8 @@ def cmd_debias(args) -> None:
 
     ckpt, splits = checked_checkpoint(args)
     train = splits["train"]
-    direction = fit_direction(encode(ckpt.model, train.images), split_factors(train.name, "train", train.images)[
-        args.factor], args.factor)
+    direction = fit_direction(encode(ckpt.model, train.images),
+                              split_factors(train.name, "train", train.images)[args.factor], args.factor)
     images = decode(ckpt.model, direction.remove(encode(ckpt.model, splits[args.split].images)))
     np.save(args.out, images)
     print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor}")
@@ -79,7 +86,7 @@ def cmd_debias(args) -> None:
 def cmd_rare(args) -> None:
     from .density import log_density, rarest
     from .images import save_grid_png
-    from .inference import encode
+    from .inference import encode, to_display
 
     if args.n < 1 or not args.out.endswith((".npy", ".png")):
         raise InvalidInput("--n must be at least 1 and --out must end in .npy or .png")
@@ -88,7 +95,7 @@ def cmd_rare(args) -> None:
     idx = rarest(log_density(encode(ckpt.model, data.images), fit_codes=encode(ckpt.model, splits["train"].images)),
                  args.n)
     if args.out.endswith(".png"):
-        save_grid_png(data.images[idx, 0].numpy(), args.out)
+        save_grid_png(to_display(data.images[idx]), args.out)
     else:
         np.save(args.out, idx)
     print(f"wrote {args.out}: the {len(idx)} rarest {args.split} images (indices {', '.join(map(str, idx[:8]))}...)")

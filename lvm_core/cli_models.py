@@ -1,4 +1,4 @@
-"""`python -m lvm_core` commands about models: train, evaluate, table, iwae."""
+"""`python -m lvm_core` commands about models: train, evaluate, table, iwae, export."""
 from __future__ import annotations
 
 import json
@@ -32,10 +32,10 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
     p.add_argument("--binarize", action="store_true",
                    help="train and test on stochastically binarized images (fixed per seed; for `iwae`)")
-    p.add_argument("--name", default="", help="display name stored in the checkpoint")
     p.add_argument("--debias-alpha", type=float, default=0.0,
                    help="sample images by 1/density^A of their codes (rare styles more often; 0 = off)")
     p.add_argument("--debias-from", help="model whose codes give the density (default: a shipped VAE of the dataset)")
+    p.add_argument("--name", default="", help="display name stored in the checkpoint")
     p.add_argument("--out", required=True, help="checkpoint path (.safetensors)")
     p.add_argument("--logdir", help="write TensorBoard files to LOGDIR/<name>-<time> (tensorboard --logdir LOGDIR)")
     p.set_defaults(run=cmd_train)
@@ -61,30 +61,35 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--write", action="store_true", help="also store iwae_nll, its standard error, k and n in the checkpoint")
     p.set_defaults(run=cmd_iwae)
 
+    p = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
+    p.add_argument("checkpoint")
+    p.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
+    p.set_defaults(run=cmd_export)
+
 
 def cmd_train(args) -> None:
     from tqdm import tqdm
 
     from .checkpoints import save_checkpoint
+    from .cli_factors import debias_weights_for, rare_decile_metrics
     from .config import ModelConfig, TrainConfig
     from .data import load_dataset
+    from .distributed import fit_across_processes, is_main_process
     from .metrics import evaluate
     from .models import build_model
-    from .distributed import fit_across_processes, is_main_process
     from .own_data import dataset_name, report_problems
-    from .cli_factors import debias_weights_of, rare_decile_metrics
     from .training import resolve_device
 
     main = is_main_process()   # under torchrun only rank 0 logs and saves
     args.dataset = dataset_name(args.dataset, args.image_size)
     train = load_dataset(args.dataset, "train", args.data_dir)
     test = load_dataset(args.dataset, "test", args.data_dir)
+    if main:
+        report_problems(args.dataset)
     if args.binarize:
         from .likelihood import binarized
 
         train, test = binarized(train, args.seed), binarized(test)
-    if main:
-        report_problems(args.dataset)
     hidden = tuple(args.hidden) if args.hidden else ((128,) if args.arch == "mlp" else (32, 64))
     try:    # the configs check that the arguments go together; only their ValueErrors are the user's
         config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
@@ -98,7 +103,6 @@ def cmd_train(args) -> None:
     train_fit = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
     model = build_model(config, seed=args.seed)
     bar = tqdm(total=args.epochs, unit="epoch", desc=f"{args.model}-{args.arch} on {args.dataset}", disable=not main)
-
     board = None
     if args.logdir and main:
         from .run_log import TensorBoardRun, run_dir
@@ -112,7 +116,7 @@ def cmd_train(args) -> None:
         if board:
             board.on_epoch(record)
 
-    weights = debias_weights_of(args, train_fit) if args.debias_alpha > 0 else None
+    weights = debias_weights_for(args, train_fit) if args.debias_alpha > 0 else None
     try:
         result = fit_across_processes(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
                                       sample_weights=weights, on_step=board.on_step if board else None)
@@ -216,3 +220,14 @@ def cmd_iwae(args) -> None:
                                          "iwae_k": float(est.k), "iwae_n": float(est.n)})
     print(f"{args.checkpoint}: -log p(x) <= {est.nll:.2f} ± {est.standard_error:.2f} nats (IWAE bound, K={est.k}, "
           f"first {est.n} binarized {ckpt.dataset} test images)")
+
+
+def cmd_export(args) -> None:
+    from .checkpoints import load_checkpoint
+    from .export import export_onnx
+
+    ckpt = load_checkpoint(args.checkpoint)
+    out = export_onnx(ckpt, args.out)
+    c = ckpt.config
+    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+          f"in [0, 1], {out.stat().st_size} bytes")

@@ -1,4 +1,4 @@
-"""`python -m lvm_core` commands that write a model's outputs: encode, reconstruct, sample."""
+"""`python -m lvm_core` commands that write a model's outputs: encode, reconstruct, sample, export-map."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +8,12 @@ from .errors import InvalidInput, LvmError
 
 
 def add_commands(sub, data_args) -> None:
-    from .cli import split_command
-
     for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
-        p = split_command(sub, name, f"write the {what} of a split as .npy, in dataset order")
+        p = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
+        p.add_argument("checkpoint")
+        p.add_argument("--split", choices=["test", "train"], default="test")
+        data_args(p)
+        p.add_argument("--out", required=True)
         p.set_defaults(run=cmd_encode if name == "encode" else cmd_reconstruct)
 
     p = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
@@ -22,11 +24,6 @@ def add_commands(sub, data_args) -> None:
     data_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(run=cmd_sample)
-
-    p = sub.add_parser("export", help="write a checkpoint's decoder as ONNX (z -> image), for use outside the app")
-    p.add_argument("checkpoint")
-    p.add_argument("--out", required=True, help="ONNX file to write, e.g. decoder.onnx")
-    p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
                                          "and a Parquet table (pandas, Embedding Atlas)")
@@ -92,17 +89,6 @@ def cmd_sample(args) -> None:
     else:
         np.save(args.out, images)
     print(f"wrote {args.out}: {len(images)} samples from the {args.prior} prior")
-
-
-def cmd_export(args) -> None:
-    from .checkpoints import load_checkpoint
-    from .export import export_onnx
-
-    ckpt = load_checkpoint(args.checkpoint)
-    out = export_onnx(ckpt, args.out)
-    c = ckpt.config
-    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
-          f"in [0, 1], {out.stat().st_size} bytes")
 
 
 def cmd_export_map(args) -> None:

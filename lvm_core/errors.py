@@ -25,5 +25,5 @@ class InvalidInput(LvmError, ValueError):
     """Values that do not go together (arguments, settings, a set of files): the CLI exits 2."""
 
 
-class ConfigError(LvmError, ValueError):
+class ConfigError(InvalidInput):
     """A model or training setting out of its type or bounds (a ValueError too: bad arguments)."""

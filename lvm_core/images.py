@@ -15,17 +15,18 @@ MAX_UPLOAD_PIXELS = 16_000_000  # 4000x4000: at most 64 MB decoded (RGBA), check
 
 def make_grid(images: np.ndarray, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
     """images (N, H, W) or colour (N, H, W, C) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad[, C])
-    image: torchvision's make_grid, less the outer border it adds (tiles meet the picture's edge)."""
+    image: torchvision's make_grid, less the outer border it adds (tiles meet the picture's edge, as the
+    pages show them)."""
     import torch
     from torchvision.utils import make_grid as torchvision_grid
 
     images = np.asarray(images, dtype=np.float32)
-    colour = images.ndim == 4
     ncols = ncols or math.ceil(math.sqrt(len(images)))
-    batch = torch.from_numpy(images).permute(0, 3, 1, 2) if colour else torch.from_numpy(images)[:, None]
-    grid = torchvision_grid(batch, nrow=ncols, padding=pad, pad_value=pad_value)
+    tiles = torch.from_numpy(images)
+    tiles = tiles[:, None] if tiles.ndim == 3 else tiles.permute(0, 3, 1, 2)
+    grid = torchvision_grid(tiles, nrow=ncols, padding=pad, pad_value=pad_value)
     grid = grid[:, pad:grid.shape[1] - pad, pad:grid.shape[2] - pad]
-    return (grid.permute(1, 2, 0) if colour else grid[0]).numpy()
+    return grid[0].numpy() if images.ndim == 3 else grid.permute(1, 2, 0).numpy()
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

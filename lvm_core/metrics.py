@@ -23,7 +23,17 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
       -log p(x) of these images (a Bernoulli is a distribution over binary pixels); for a figure
       comparable with papers see likelihood.py (`python -m lvm_core iwae`).
     knn5_acc: 5-NN accuracy of test codes against train codes.
-    pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split."""
+    pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split.
+
+    NumPy's BLAS gets torch's thread count: with its default of every core, the PCA's eigh
+    alone took 5 s here while other processes kept the cores busy (threads waiting on threads)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=torch.get_num_threads()):
+        return _evaluate(model, train, test, seed)
+
+
+def _evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: int) -> dict[str, float]:
     model.eval()
     recon = reconstruct(model, test.images)
     metrics = {"mse": per_pixel_mse(test.images, recon)}

@@ -69,13 +69,6 @@ def set_cpu_threads(threads: int | None = None) -> int:
     return n
 
 
-def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
-    """The guard of every training loop (fit's, the LeNet's): a NaN/inf loss raises TrainingDiverged."""
-    if not math.isfinite(value):
-        raise TrainingDiverged(f"the loss became {value} at epoch {epoch}, step {step}: training diverged "
-                               f"(learning rate {lr:g} is probably too high); nothing was saved")
-
-
 def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Optimizer:
     """Adam with its fused kernel (one op for all parameters) where torch has one for the device:
     an MNIST MLP epoch took 1.5 s of CPU instead of 2.0 s, with the same losses."""
@@ -113,6 +106,13 @@ def check_sample_weights(sample_weights, n: int) -> torch.Tensor | None:
     if not bool(torch.isfinite(w).all()) or bool((w < 0).any()) or not float(w.sum()) > 0:
         raise ValueError("sample_weights must be finite, non-negative and not all zero")
     return w
+
+
+def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
+    """The guard of every training loop (fit's, the LeNet's): a NaN/inf loss raises TrainingDiverged."""
+    if not math.isfinite(value):
+        raise TrainingDiverged(f"the loss became {value} at epoch {epoch}, step {step}: training diverged "
+                               f"(learning rate {lr:g} is probably too high); nothing was saved")
 
 
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
