@@ -1,48 +1,81 @@
-"""The Train page's background runs: what a job costs over a bare fit(), how long the page's
-default MNIST run takes, and how much slower other work in the process gets while a run trains.
+"""The Train page's runs: steps/s of a run watched by the page against the same run unwatched, the
+page's default MNIST run end to end, and how much a run slows page work in the server process.
 
-1. fit() alone vs the same run as a TrainingJob (snapshots, progress, evaluation, save):
-   seconds per epoch of each and the ratio; and, as a yardstick that stays fair on a busy
-   machine, the epoch of the tutorial's 784-128-32 MLP AE measured just before.
-2. The default MNIST run end to end (Train pressed -> model in the picker): training, then
-   evaluation + save, and the total.
-3. Page responsiveness: the median time of a page-sized piece of work (encode 2,000 test
-   images and build a figure) with no run going, and while a run trains; the ratio.
+1. Watched vs unwatched, per dataset (the page's default run; --epochs shortens it). "Watched" is an
+   AppTest session of the real Train page in this process (the server's process: the same registry,
+   progress copies and figure cache a browser session uses), rerun once per page poll period
+   (pages/train.py POLL_S). Each rerun runs the whole page script, more than a browser's fragment
+   poll does, so this errs on the slow side. Steps/s come from the worker's own per-epoch timings.
+   Target: watched >= 0.8x unwatched.
+2. The default MNIST run (MLP VAE 784-256-16, 10 epochs), Train pressed -> model saved.
+3. Page work in the server process (encode 2,000 images + a figure), idle and while a run trains.
+   A second session's click -> image latency with and without a run is measured by
+   benchmarks/classroom.py (a server and real sessions).
 
-    LVM_DATA_DIR=../shared/data python benchmarks/train_jobs.py [--epochs 10] [--dataset mnist]
+    LVM_DATA_DIR=../shared/data python benchmarks/train_jobs.py [--datasets digits,mnist] [--epochs N]
 """
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lvm_core import DATASETS, build_model, fit, load_dataset  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from lvm_core import DATASETS, build_model, load_dataset  # noqa: E402
 from lvm_core.inference import encode  # noqa: E402
-from lvm_core.jobs import JobRegistry, default_configs  # noqa: E402
+from lvm_core.jobs import default_configs, registry  # noqa: E402
 from lvm_core.training import set_cpu_threads  # noqa: E402
 
+POLL_S = 1.0   # pages/train.py's poll period
 
-def run_job(dataset, model_config, train_config, folder) -> dict:
-    """Submit one run and watch its phases: seconds to the first step, training, evaluation + save."""
+
+def configs(dataset: str, epochs: int | None):
+    model_config, train_config = default_configs(dataset, DATASETS[dataset].image_shape)
+    if epochs:
+        train_config = type(train_config)(**{**train_config.to_dict(), "epochs": epochs})
+    return model_config, train_config
+
+
+def run(dataset, model_config, train_config, folder, watched: bool = False) -> dict:
+    """One run through the server's registry; with watched, a Train page session polls it meanwhile.
+    Returns steps/s (median over epochs, from the worker's timings), phase times, page poll times."""
     marks = {"submitted": time.perf_counter()}
-    job = JobRegistry().submit(dataset, model_config, train_config, name="bench", out_dir=folder)
+    job = registry().submit(dataset, model_config, train_config, name="bench", out_dir=folder)
+    page, polls = None, []
+    if watched:
+        from streamlit.testing.v1 import AppTest
+
+        page = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+        page.run()
+        page.switch_page("pages/train.py")
     while job.active:
         if job.steps_done and "first step" not in marks:
             marks["first step"] = time.perf_counter()
         if job.phase.startswith("measuring") and "trained" not in marks:
             marks["trained"] = time.perf_counter()
-        time.sleep(0.01)
+        if page is not None:
+            t0 = time.perf_counter()
+            page.run()
+            polls.append(time.perf_counter() - t0)
+            assert not page.exception, page.exception
+            time.sleep(max(0.0, POLL_S - polls[-1]))
+        else:
+            time.sleep(0.01)
     marks["saved"] = time.perf_counter()
     if job.status != "done":
         raise SystemExit(f"the run ended {job.status}: {job.message}")
-    return {"start": marks["first step"] - marks["submitted"], "train": marks["trained"] - marks["first step"],
-            "save": marks["saved"] - marks["trained"], "total": marks["saved"] - marks["submitted"],
-            "test_loss": job.history[-1]["test_loss"]}
+    steps = math.ceil(len(load_dataset(dataset, "train", download=False)) / train_config.batch_size)
+    rates = [steps / r["seconds"] for r in job.history[1:] or job.history]  # epoch 1 pays warm-up costs
+    return {"steps/s": statistics.median(rates), "start": marks["first step"] - marks["submitted"],
+            "train": marks.get("trained", marks["saved"]) - marks["first step"],
+            "save": marks["saved"] - marks.get("trained", marks["saved"]), "total": marks["saved"] - marks["submitted"],
+            "polls": polls, "metrics": job.metrics}
 
 
 def page_work(model, images) -> float:
@@ -55,50 +88,51 @@ def page_work(model, images) -> float:
     return time.perf_counter() - start
 
 
+def load() -> str:
+    return "load %.1f %.1f %.1f" % os.getloadavg()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="mnist", choices=list(DATASETS))
-    parser.add_argument("--epochs", type=int, help="default: the Train page's default for the dataset")
+    parser.add_argument("--datasets", default="digits,mnist", help="comma-separated, for the watched/unwatched runs")
+    parser.add_argument("--epochs", type=int, help="watched/unwatched runs: default the page's default")
     parser.add_argument("--repeats", type=int, default=15, help="page-work timings per condition")
+    parser.add_argument("--skip-default", action="store_true", help="skip 2. (the 10-epoch MNIST run)")
     args = parser.parse_args()
     set_cpu_threads(1)
-    model_config, train_config = default_configs(args.dataset, DATASETS[args.dataset].image_shape)
-    if args.epochs:
-        train_config = type(train_config)(**{**train_config.to_dict(), "epochs": args.epochs})
-    train, test = (load_dataset(args.dataset, split, download=False) for split in ("train", "test"))
-    print(f"{args.dataset}: {model_config.kind} {model_config.arch} hidden={model_config.hidden} "
-          f"z={model_config.latent_dim}, {train_config.epochs} epochs, batch {train_config.batch_size}, 1 thread")
-
-    tutorial = type(model_config)(kind="ae", arch="mlp", image_shape=model_config.image_shape, latent_dim=32,
-                                  hidden=(128,))
-    one_epoch = type(train_config)(**{**train_config.to_dict(), "epochs": 1, "batch_size": 128})
-    yardstick = fit(build_model(tutorial, seed=0), train.images, one_epoch, test_images=test.images).seconds
-    result = fit(build_model(model_config, seed=0), train.images, train_config, test_images=test.images)
-    fit_epoch = result.seconds / train_config.epochs
+    registry().warm_up()
     with tempfile.TemporaryDirectory() as folder:
-        t = run_job(args.dataset, model_config, train_config, Path(folder))
-    job_epoch = t["train"] / train_config.epochs
-    print(f"1. fit() alone: {fit_epoch:.2f} s/epoch; as a job: {job_epoch:.2f} s/epoch "
-          f"(ratio {job_epoch / fit_epoch:.2f}); the 784-128-32 AE: {yardstick:.2f} s/epoch "
-          f"(default / AE: {fit_epoch / yardstick:.2f})")
-    print(f"2. default run, Train pressed -> model saved: {t['total']:.1f} s (start {t['start']:.1f} s, training "
-          f"{t['train']:.1f} s, evaluation + save {t['save']:.1f} s); test loss {t['test_loss']:.4g}")
-
-    model = build_model(model_config).eval()
-    images = test.images[:2000]
-    page_work(model, images)  # warm-up
-    idle = statistics.median(page_work(model, images) for _ in range(args.repeats))
-    with tempfile.TemporaryDirectory() as folder:
-        registry = JobRegistry()
-        job = registry.submit(args.dataset, model_config, train_config, name="bench", out_dir=Path(folder))
-        while job.steps_done < 2:
+        folder = Path(folder)
+        print(f"1. steps/s, watched by a Train page session (AppTest, rerun every {POLL_S:g} s) vs unwatched")
+        for dataset in args.datasets.split(","):
+            model_config, train_config = configs(dataset, args.epochs)
+            alone = run(dataset, model_config, train_config, folder)
+            watched = run(dataset, model_config, train_config, folder, watched=True)
+            print(f"   {dataset} {model_config.arch} {model_config.hidden} z={model_config.latent_dim}, "
+                  f"{train_config.epochs} epochs: unwatched {alone['steps/s']:.1f}, watched {watched['steps/s']:.1f} "
+                  f"(ratio {watched['steps/s'] / alone['steps/s']:.2f}); page poll median "
+                  f"{statistics.median(watched['polls']) * 1000:.0f} ms over {len(watched['polls'])} polls; test MSE "
+                  f"{alone['metrics']['mse']:.4f} vs PCA {alone['metrics']['pca_mse']:.4f}; {load()}")
+        if not args.skip_default:
+            model_config, train_config = configs("mnist", None)
+            t = run("mnist", model_config, train_config, folder)
+            print(f"2. default MNIST run ({train_config.epochs} epochs), Train pressed -> model saved: "
+                  f"{t['total']:.1f} s (start {t['start']:.1f} s, training {t['train']:.1f} s, evaluation + save "
+                  f"{t['save']:.1f} s); {t['steps/s']:.1f} steps/s; {load()}")
+        model_config, train_config = configs("mnist", 3)
+        model = build_model(model_config).eval()
+        images = load_dataset("mnist", "test", download=False).images[:2000]
+        page_work(model, images)  # warm-up
+        idle = statistics.median(page_work(model, images) for _ in range(args.repeats))
+        job = registry().submit("mnist", model_config, train_config, name="bench", out_dir=folder)
+        while job.steps_done < 2 and job.active:
             time.sleep(0.01)
         busy = statistics.median(page_work(model, images) for _ in range(args.repeats))
-        registry.stop(job.id)
+        registry().stop(job.id)
         while job.active:
             time.sleep(0.05)
-    print(f"3. page work (encode {len(images)} images + a figure): idle {idle * 1000:.0f} ms, "
-          f"during a run {busy * 1000:.0f} ms (ratio {busy / idle:.2f})")
+    print(f"3. page work (encode {len(images)} images + a figure) in the server process: idle {idle * 1000:.0f} ms, "
+          f"during a run {busy * 1000:.0f} ms (ratio {busy / idle:.2f}); {load()}")
 
 
 if __name__ == "__main__":

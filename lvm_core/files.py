@@ -60,27 +60,50 @@ def candidate_names(stem: str):
         yield f"{stem}-{i}"
 
 
-def write_new_file(folder: Path, stem: str, suffix: str, serialise: Callable[[str], bytes]) -> Path | None:
+def write_new_file(folder: Path, stem: str, suffix: str, serialise: Callable[[str], bytes],
+                   tag: str | None = None) -> Path | None:
     """Write serialise(stem) to folder/<stem><suffix>, or to <stem>-2, -3... when that file exists:
-    never replaces a file. Atomic: a temp file is fsynced, then hard-linked to its name (link fails
-    if the name exists, even when another process just took it). None when no name is free."""
+    never replaces a file, on any filesystem. Atomic where hard links exist: a temp file (named for
+    `tag` when given, so a crashed writer's leftovers can be found) is fsynced, then hard-linked to
+    its name (link fails if the name exists, even when another process just took it). Without hard
+    links the file is created with O_EXCL, which refuses an existing name too, and written in place.
+    None when no name is free."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for candidate in candidate_names(stem):
         path = folder / f"{candidate}{suffix}"
         if path.exists():
             continue
-        tmp = write_temp_file(folder, candidate, serialise(candidate))
+        data = serialise(candidate)
+        tmp = write_temp_file(folder, tag or candidate, data)
         try:
             os.link(tmp, path)
         except FileExistsError:
             continue
-        except OSError:  # a filesystem without hard links: the exists() check above must do
-            os.replace(tmp, path)
+        except OSError:  # no hard links here (FAT, some network shares): never os.replace, it would
+            if not _create_exclusive(path, data):  # overwrite a file made since the check above
+                continue
         finally:
             tmp.unlink(missing_ok=True)
         return path
     return None
+
+
+def _create_exclusive(path: Path, data: bytes) -> bool:
+    """Write data to a new file at path; False when path exists. A failed write removes the file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~read_umask())
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:

@@ -1,19 +1,19 @@
 """Train: choose a dataset and settings, watch the run (progress, losses, latent map), keep the model.
 
-The run itself is a lvm_core.jobs worker thread; this page only submits, polls and stops, so
-leaving the page or closing the tab leaves the run going, and any session can come back to it.
+The run itself trains in a lvm_core.jobs worker process; this page only submits, polls and stops, so
+leaving the page or closing the tab leaves the run going. Any session can watch a run; only the
+session that started it can stop it.
 """
+import uuid
 from pathlib import Path
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, routing
+from lvm_app import cache, routing, run_view, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
-from lvm_core.config import parse_sizes
+from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data import is_available
-from lvm_core.jobs import DIVERGED, DONE, FAILED, QUEUED, STOPPED, default_configs, registry
+from lvm_core.jobs import INTERRUPTED, default_configs, registry
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -22,10 +22,6 @@ LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 BATCH_SIZES = [32, 64, 128, 256, 512]
 CONV_HIDDEN = "16, 32"
 EXPLORE_PAGE = Path(__file__).with_name("latent_space.py")  # by file, whatever the pages folder is called
-MARGIN = dict(l=0, r=0, t=40, b=0)
-STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error}
-
-jobs = registry()
 
 
 def dataset_settings(dataset: str) -> dict:
@@ -58,18 +54,30 @@ def suggested_name() -> str:
     return f"{s.train_dataset}-{kind}-{s.train_arch}-{s.train_latent}"
 
 
+def session_token() -> str:
+    """This browser session's id: the owner of the runs it starts (kept across page switches)."""
+    return st.session_state.setdefault("train_owner", uuid.uuid4().hex)
+
+
 def start() -> None:
     """Train button: submit the run and watch it (a callback, so the run list below already has it)."""
     st.session_state.train_error = None
     try:
         model, train = settings()
         job = jobs.submit(st.session_state.train_dataset, model, train,
-                          name=st.session_state.train_name or suggested_name())
-    except (LvmError, ValueError) as exc:
+                          name=st.session_state.train_name or suggested_name(), owner=session_token())
+    except (LvmError, ValueError) as exc:   # ValueError: the configs' own checks of the widgets' values
         st.session_state.train_error = str(exc)
         return
     st.session_state.train_job = job.id
     st.query_params["run"] = job.id
+
+
+def stop(job_id: str) -> None:
+    try:
+        jobs.stop(job_id, owner=session_token())
+    except LvmError as exc:
+        st.session_state.train_error = str(exc)
 
 
 def use_model(path: Path, dataset: str) -> None:
@@ -93,7 +101,7 @@ def settings_form() -> None:
     kind = c2.radio("Model", list(KINDS), key="train_kind", persist_state=KEEP, horizontal=True,
                     help="Denoising AE: an AE trained to rebuild clean images from noisy inputs")
     arch = c3.radio("Architecture", ["mlp", "conv"], key="train_arch", persist_state=KEEP, horizontal=True)
-    c4.number_input("Latent size", 1, 256, key="train_latent", persist_state=KEEP)
+    c4.number_input("Latent size", 1, MAX_LATENT_DIM, key="train_latent", persist_state=KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.text_input("Hidden sizes" if arch == "mlp" else "Conv channels", key=f"train_hidden_{arch}", persist_state=KEEP,
                   help="mlp: layer widths, e.g. '256' or '512, 256'; conv: channels of the stride-2 convs")
@@ -102,7 +110,7 @@ def settings_form() -> None:
                         help="1 is the true ELBO; larger smooths the latent space, blurs reconstructions")
     elif kind == "Denoising AE":
         c2.slider("Input noise (std)", 0.05, 1.0, 0.3, step=0.05, key="train_noise", persist_state=KEEP)
-    c3.number_input("Epochs", 1, 1000, key="train_epochs", persist_state=KEEP)
+    c3.number_input("Epochs", 1, MAX_EPOCHS, key="train_epochs", persist_state=KEEP)
     c4.selectbox("Batch size", BATCH_SIZES, key="train_batch", persist_state=KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.select_slider("Learning rate", LEARNING_RATES, 1e-3, key="train_lr", persist_state=KEEP,
@@ -117,16 +125,20 @@ def settings_form() -> None:
 
 
 def watched_job():
-    """The run this session shows: its own, the one in the URL, else the newest on this server."""
+    """The run this session shows: its own newest, the one in the URL, else the newest running one."""
     runs = {j.id: j for j in jobs.jobs()}
     if not runs:
         return None
     if st.session_state.get("train_job") not in runs:
         from_url = st.query_params.get("run")
+        own = [i for i, j in runs.items() if j.owned_by(session_token())]
         active = [i for i, j in runs.items() if j.active]
-        st.session_state.train_job = from_url if from_url in runs else (active or list(runs))[0]
+        st.session_state.train_job = from_url if from_url in runs else (own or active or list(runs))[0]
     chosen = st.selectbox("Run", list(runs), key="train_job", persist_state=KEEP, on_change=follow_in_url,
                           format_func=lambda i: describe(runs[i]))
+    interrupted = [j.name for j in runs.values() if j.status == INTERRUPTED]
+    if interrupted:
+        st.caption(f"Interrupted by a server restart or a crash, nothing saved: {', '.join(interrupted)}")
     return runs[chosen]
 
 
@@ -141,54 +153,10 @@ def describe(job) -> str:
     return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}"
 
 
-def loss_charts(history: list[dict], step_curve, variational: bool) -> None:
-    """Training loss per step (live within an epoch), then each loss term per epoch, train vs test.
-    graph_objects, not plotly express: these are redrawn every poll, and px costs ~10x more."""
-    x, y = step_curve
-    if len(x):
-        fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="train"))
-        fig.update_yaxes(type="log" if variational else "linear")
-        fig.update_layout(title="Training loss per step", xaxis_title="step", height=230, margin=MARGIN)
-        st.plotly_chart(fig)
-    if not history:
-        return
-    terms = {"recon": "Reconstruction", "kl": "KL to the prior"} if variational else {"recon": "Reconstruction (MSE)"}
-    epochs = [r["epoch"] for r in history]
-    for column, (key, title) in zip(st.columns(len(terms)), terms.items()):
-        fig = go.Figure([go.Scatter(x=epochs, y=[r.get(prefix + key) for r in history], mode="lines+markers",
-                                    name=split) for split, prefix in (("train", ""), ("test", "test_"))])
-        fig.update_layout(title=f"{title} per epoch", xaxis_title="epoch", height=260, margin=MARGIN)
-        column.plotly_chart(fig)
-
-
-def latent_map(progress, class_names, index: int) -> None:
-    """One snapshot of the fixed test subset, on axes that fit every snapshot so epochs compare."""
-    snap = progress.snapshots[index]
-    every = np.concatenate([s.points for s in progress.snapshots])
-    lo, hi = every.min(), every.max()
-    pad = 0.05 * (hi - lo + 1e-6)
-    fig = go.Figure([go.Scatter(x=snap.points[progress.labels == k, 0], y=snap.points[progress.labels == k, 1],
-                                mode="markers", marker_size=5, name=name) for k, name in enumerate(class_names)])
-    fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
-    title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"
-    st.plotly_chart(fig.update_layout(title=title, height=420, margin=MARGIN))
-
-
-def metrics_row(metrics: dict, latent_dim: int) -> None:
-    """The saved model's test-split scores, against PCA with as many components as the code has."""
-    if not metrics:
-        return
-    columns = st.columns(3)
-    columns[0].metric("Test reconstruction MSE", f"{metrics['mse']:.4f}", delta_color="inverse",
-                      delta=f"{metrics['mse'] - metrics['pca_mse']:+.4f} vs PCA-{latent_dim}")
-    columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}")
-    if "neg_elbo" in metrics:
-        columns[2].metric("−ELBO (nats per image)", f"{metrics['neg_elbo']:.1f}")
-
-
 def live(job_id: str, polling: bool) -> None:
-    """The run's state; polled while the run is active. When it ends, one full rerun updates the
-    sidebar's model list and stops the polling."""
+    """The run's state, polled while the run is active. Figures come from train_charts' cache, so a
+    poll rebuilds only what changed. When the run ends, one full rerun updates the sidebar's model
+    list and stops the polling."""
     job = jobs.get(job_id)
     if job is None:
         return
@@ -198,41 +166,43 @@ def live(job_id: str, polling: bool) -> None:
     c, t = job.model_config, job.train_config
     st.caption(f"{describe(job)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · {t.epochs} epochs · "
                f"batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
-    if p.status == QUEUED:
-        ahead = jobs.ahead_of(job)
-        more = f", and {ahead} more run(s) wait before this one" if ahead else ""
-        st.progress(0.0, text=f"Queued: another run is training on this machine{more}; this one starts after")
-    elif p.active and p.phase == "training":
-        eta = f" · about {p.eta:.0f} s left" if p.eta is not None else ""
-        st.progress(p.fraction, text=f"Training · epoch {min(p.epoch + 1, t.epochs)}/{t.epochs} · "
-                                     f"step {p.steps_done}/{p.total_steps}{eta}")
-    elif p.active:
-        st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
-    else:
-        STATUS_BOX[p.status](p.message)
-        metrics_row(p.metrics, c.latent_dim)
-    if p.stoppable:
-        st.button("Stop", on_click=jobs.stop, args=(job.id,), key="train_stop",
+    run_view.status_line(job, p, jobs.ahead_of(job))
+    mine = job.owned_by(session_token())
+    if p.stoppable and mine:
+        st.button("Stop", on_click=stop, args=(job.id,), key="train_stop",
                   help="Ends after the current step and keeps the last completed epoch")
+    elif p.active:
+        st.caption("Started by another session: you can watch this run; only its own session can stop it.")
     elif p.path is not None:
         if st.button("Explore this model", type="primary", key="train_explore", on_click=use_model,
                      args=(p.path, job.dataset)):
             st.switch_page(EXPLORE_PAGE)
     left, right = st.columns([3, 2])
     with left:
-        loss_charts(p.history, p.step_curve, c.kind == "vae")
+        if len(p.step_curve[0]):
+            st.plotly_chart(train_charts.step_figure(job.id, p.step_curve, c.kind == "vae"), key="train_steps")
+        for column, fig in zip(st.columns(2), train_charts.epoch_figures(job.id, p.history, c.kind == "vae")
+                               if p.history else []):
+            column.plotly_chart(fig)
     with right:
         if p.snapshots:
             index = last = len(p.snapshots) - 1
             if not p.active and last > 0:
                 index = st.slider("Timeline: epoch", 0, last, last, key=f"timeline_{job.id}")
-            latent_map(p, DATASETS[job.dataset].class_names, index)
-        else:
+            st.plotly_chart(train_charts.map_figure(job.id, p, DATASETS[job.dataset].class_names, index),
+                            key="train_map")
+        elif p.active:
             st.caption("The latent map appears once the dataset is loaded.")
 
 
 routing.require_router()
 st.title("Train a model")
+try:
+    jobs = registry()
+except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting, said plainly
+    st.error(str(exc))
+    st.stop()
+jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()
 job = watched_job()

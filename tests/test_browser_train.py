@@ -1,5 +1,5 @@
 """The Train page in a real browser: a run's progress bar advances by itself, another session sees
-the run and queues behind it, and Stop keeps the model."""
+the run (but cannot stop it) and queues behind it, and Stop keeps the model."""
 from __future__ import annotations
 
 import pytest
@@ -45,10 +45,11 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
     wait_idle(page)
     main.get_by_role("button", name="Train").click()
 
-    # No clicks from here on: the page polls the run by itself.
-    page.wait_for_function(BAR_ABOVE, arg=[BAR, 0], timeout=60_000)
+    # No clicks from here on: the page polls the run by itself. The run's worker process starts at low
+    # CPU priority (on a busy machine its first steps can take minutes).
+    page.wait_for_function(BAR_ABOVE, arg=[BAR, 0], timeout=300_000)
     first = bar_value(page)
-    page.wait_for_function(BAR_ABOVE, arg=[BAR, first], timeout=60_000)
+    page.wait_for_function(BAR_ABOVE, arg=[BAR, first], timeout=300_000)
     assert 0 < first < bar_value(page) < 100
     assert "left" in main.get_by_test_id("stProgress").inner_text()  # the ETA
 
@@ -60,6 +61,8 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
         other_main = open_train_page(other, app_url)
         other_main.get_by_text("browser-run · VAE mlp z=8 on digits · running").wait_for()
         other.wait_for_function(BAR_ABOVE, arg=[BAR, 0])  # polled: the bar is redrawn every second
+        other_main.get_by_text("only its own session can stop it").wait_for()  # watch, not stop
+        assert other_main.get_by_role("button", name="Stop").count() == 0
         other_main.get_by_text("New run").click()
         other_main.get_by_role("button", name="Train").click()
         other.get_by_text("Queued: another run is training").wait_for()

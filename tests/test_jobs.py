@@ -1,15 +1,20 @@
-"""Background training jobs: progress, stop, divergence, the queue bound, and files never overwritten."""
+"""Training runs in worker processes: progress, stop (by its owner only), divergence, the queue bound,
+restart recovery, and files never overwritten."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 
-from lvm_core import ModelConfig, TrainConfig, load_checkpoint
-from lvm_core.jobs import (DIVERGED, DONE, FAILED, QUEUED, RUNNING, STOPPED, JobRegistry, TrainingBusy,
-                           binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
+from lvm_core import LvmError, ModelConfig, TrainConfig, load_checkpoint
+from lvm_core.jobs import (DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun,
+                           TrainingBusy, binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
+from lvm_core.jobs.records import RECORDS_DIR, recover
 
 DIGITS_VAE = ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=8, hidden=(32,))
 # batch 8: ~180 short steps per epoch, so a run lasts long enough to be stopped part-way.
@@ -23,7 +28,7 @@ def models_dir(tmp_path, monkeypatch):
     return tmp_path / "models"
 
 
-def wait(job, until=lambda j: not j.active, timeout: float = 60.0):
+def wait(job, until=lambda j: not j.active, timeout: float = 300.0):
     deadline = time.monotonic() + timeout
     while not until(job):
         assert time.monotonic() < deadline, f"job still {job.status} ({job.phase}) after {timeout} s"
@@ -32,7 +37,8 @@ def wait(job, until=lambda j: not j.active, timeout: float = 60.0):
 
 
 def saved_files(folder):
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """Every file a run left in folder (models, temp files), but not the run records."""
+    return sorted(p.name for p in folder.iterdir() if p.name != RECORDS_DIR) if folder.exists() else []
 
 
 def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
@@ -41,6 +47,7 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     p = wait(job)
     assert p.status == DONE, p.message
     assert p.path == models_dir / "my-digits-VAE-2-epochs.safetensors" and p.path.exists()
+    assert p.message == "saved my-digits-VAE-2-epochs.safetensors"  # no server path on the page
     assert p.steps_done == p.total_steps == 2 * 23 and p.fraction == 1.0
     assert [r["epoch"] for r in p.history] == [1, 2] and {"recon", "kl", "test_loss"} <= set(p.history[0])
     assert len(p.step_curve[1]) == 46
@@ -172,3 +179,85 @@ def test_binned_curve_averages_long_runs_into_few_points():
     assert len(x) == len(y) == 100 and x[0] == 10 and y[0] == pytest.approx(5.5)
     x, y = binned_curve([3.0, 1.0])
     assert list(x) == [1, 2] and list(y) == [3.0, 1.0]
+
+
+def test_only_the_session_that_started_a_run_can_stop_it(models_dir):
+    registry = JobRegistry()
+    job = registry.submit("digits", DIGITS_VAE, SLOW, name="alice's", owner="alice-session")
+    wait(job, until=lambda j: len(j.history) >= 1)
+    with pytest.raises(NotYourRun, match="only the session that started this run"):
+        registry.stop(job.id, owner="bob-session")
+    with pytest.raises(NotYourRun):
+        registry.stop(job.id)       # no session at all
+    assert job.status == RUNNING and not job.stop_event.is_set()
+    registry.stop(job.id, owner="alice-session")
+    assert wait(job).status == STOPPED
+
+
+def test_a_killed_worker_leaves_no_file_and_its_run_is_listed_as_interrupted(models_dir):
+    registry = JobRegistry()
+    job = registry.submit("digits", DIGITS_VAE, SLOW, name="killed")
+    wait(job, until=lambda j: len(j.history) >= 1 and j.process is not None)
+    assert job.process.pid != os.getpid()   # a process of its own, not a thread of the server
+    os.kill(job.process.pid, signal.SIGKILL)
+    p = wait(job)
+    assert p.status == INTERRUPTED and "killed by signal 9" in p.message and "nothing was saved" in p.message
+    assert saved_files(models_dir) == []
+    # The next server reads the record: the run is listed, interrupted.
+    again = JobRegistry().get(job.id)
+    assert again.status == INTERRUPTED and again.name == "killed" and again.path is None
+
+
+def test_a_server_killed_mid_run_leaves_no_file_and_the_next_one_lists_the_run(models_dir, tmp_path):
+    """A real restart: a server process (a registry in a child Python) is killed while its run trains."""
+    script = tmp_path / "server.py"
+    script.write_text(f"""
+import sys, time
+sys.path.insert(0, {str(os.getcwd())!r})
+from lvm_core import ModelConfig, TrainConfig
+from lvm_core.jobs import JobRegistry
+if __name__ == "__main__":
+    job = JobRegistry().submit("digits", ModelConfig(**{DIGITS_VAE.to_dict()!r}), TrainConfig(epochs=200, batch_size=8),
+                               name="cut")
+    while not job.history or job.process is None:
+        time.sleep(0.01)
+    print(job.id, job.process.pid, flush=True)
+    time.sleep(600)
+""")
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=os.environ)
+    job_id, worker_pid = server.stdout.readline().split()
+    server.kill()
+    server.wait()
+    deadline = time.monotonic() + 300
+    while os.path.exists(f"/proc/{worker_pid}") and open(f"/proc/{worker_pid}/stat").read().split()[2] != "Z":
+        assert time.monotonic() < deadline, "the orphaned worker kept training"   # it notices its server died
+        time.sleep(0.05)
+    job = JobRegistry().get(job_id)
+    assert job.status == INTERRUPTED and "server stopped" in job.message
+    assert saved_files(models_dir) == []
+    assert recover(models_dir)[0]["status"] == INTERRUPTED   # rewritten on disk, not only in memory
+
+
+def test_recovery_removes_an_interrupted_save_s_temp_file_and_keeps_finished_runs(models_dir):
+    registry = JobRegistry()
+    done = wait(registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="kept"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    record = {**registry.jobs()[0].record(), "id": "deadbeef", "status": RUNNING, "path": None,
+              "server": {"host": os.uname().nodename, "pid": int(dead.stdout)}}
+    import json
+    (models_dir / RECORDS_DIR / "deadbeef.json").write_text(json.dumps(record))
+    (models_dir / ".deadbeef.x1y2.tmp").write_bytes(b"half a checkpoint")
+    (models_dir / RECORDS_DIR / "broken.json").write_text("{not json")
+    restarted = JobRegistry()
+    assert restarted.get("deadbeef").status == INTERRUPTED
+    assert restarted.get(registry.jobs()[0].id).progress().path == done.path   # the finished model is listed
+    assert saved_files(models_dir) == ["kept.safetensors"]
+
+
+def test_a_bad_max_training_runs_setting_is_one_clear_message(models_dir, monkeypatch):
+    for bad in ("two", "0", "-1", "1.5"):
+        monkeypatch.setenv("LVM_MAX_TRAINING_RUNS", bad)
+        with pytest.raises(LvmError, match=f"LVM_MAX_TRAINING_RUNS must be a whole number of at least 1.*{bad!r}"):
+            JobRegistry()
+    monkeypatch.setenv("LVM_MAX_TRAINING_RUNS", " 3 ")
+    assert JobRegistry().max_running == 3

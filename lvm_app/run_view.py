@@ -1,0 +1,43 @@
+"""The Train page's view of one run's state: queued, a progress bar while training, else its outcome
+with the saved model's scores (and, when it lost to PCA, why)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from lvm_app.train_charts import pca_verdict
+from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
+from lvm_core.metrics import NEG_ELBO_HELP, NEG_ELBO_LABEL
+
+STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
+
+
+def metrics_row(metrics: dict, latent_dim: int) -> None:
+    """The saved model's test-split scores, against PCA with as many components as the code has."""
+    columns = st.columns(3)
+    columns[0].metric("Test reconstruction MSE", f"{metrics['mse']:.4f}", delta_color="inverse",
+                      delta=f"{metrics['mse'] - metrics['pca_mse']:+.4f} vs PCA-{latent_dim}")
+    columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}")
+    if "neg_elbo" in metrics:
+        columns[2].metric(NEG_ELBO_LABEL, f"{metrics['neg_elbo']:.1f}", help=NEG_ELBO_HELP)
+
+
+def status_line(job, p: Progress, ahead: int) -> None:
+    """Where the run is: queued, a progress bar while training, else its outcome and scores."""
+    t = job.train_config
+    if p.status == QUEUED:
+        more = f", and {ahead} more run(s) wait before this one" if ahead else ""
+        st.progress(0.0, text=f"Queued: another run is training on this machine{more}; this one starts after")
+    elif p.active and p.phase == "training":
+        eta = f" · about {p.eta:.0f} s left" if p.eta is not None else ""
+        st.progress(p.fraction, text=f"Training · epoch {min(p.epoch + 1, t.epochs)}/{t.epochs} · "
+                                     f"step {p.steps_done}/{p.total_steps}{eta}")
+    elif p.active:
+        st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
+    else:
+        STATUS_BOX[p.status](p.message)
+        if p.metrics:
+            metrics_row(p.metrics, job.model_config.latent_dim)
+            why = pca_verdict(p.metrics, job.model_config.latent_dim, p.epoch or t.epochs,
+                              job.model_config.kind == "vae")
+            if why:
+                st.caption(why)

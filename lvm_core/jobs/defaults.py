@@ -1,0 +1,20 @@
+"""The Train page's starting settings per dataset. (Bounds on sizes live in lvm_core.config: a
+ModelConfig or TrainConfig out of bounds is refused when it is made, before anything is allocated.)"""
+from __future__ import annotations
+
+from ..config import ModelConfig, TrainConfig
+
+# On 28x28 images a 784-256-16 MLP VAE is a good model after 10 epochs, about a minute on one CPU
+# thread (benchmarks/train_jobs.py). The 8x8 digits (1,437 train images) train in a fraction of a
+# second an epoch, so their default runs long enough for a class to watch the clusters form.
+DEFAULT_RUNS = {
+    "digits": dict(latent_dim=8, hidden=(64,), epochs=60, batch_size=64),
+}
+DEFAULT_RUN = dict(latent_dim=16, hidden=(256,), epochs=10, batch_size=128)
+
+
+def default_configs(dataset: str, image_shape: tuple[int, int, int]) -> tuple[ModelConfig, TrainConfig]:
+    """The Train page's starting settings for a dataset: an MLP VAE, one CPU thread."""
+    d = DEFAULT_RUNS.get(dataset, DEFAULT_RUN)
+    model = ModelConfig(kind="vae", arch="mlp", image_shape=image_shape, latent_dim=d["latent_dim"], hidden=d["hidden"])
+    return model, TrainConfig(epochs=d["epochs"], batch_size=d["batch_size"], device="cpu", threads=1)

@@ -1,0 +1,135 @@
+"""The body of one training run, in its own process (never a thread of the app server).
+
+The registry starts run() in a child process at lower CPU priority. It reports over `events`, a
+multiprocessing queue of (kind, payload) tuples, and ends when `stop` is set or its parent dies:
+
+    ("state", {...})                 phase, total_steps, started (time.time() of the first step)
+    ("labels", (N,) int array)       classes of the fixed test subset
+    ("steps", (steps_done, [loss]))  losses since the last report, sent a few times a second
+    ("snapshot", Snapshot)           the subset's latent map, before training and after each epoch
+    ("epoch", record)                fit()'s per-epoch record
+    ("end", {...})                   status, message, path, name, metrics: always the last event
+"""
+from __future__ import annotations
+
+import copy
+import math
+import multiprocessing
+import os
+import time
+import traceback
+from pathlib import Path
+
+import torch
+
+from .. import startup
+from ..checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
+from ..config import ModelConfig, TrainConfig
+from ..data import load_dataset
+from ..errors import LvmError, TrainingDiverged
+from ..inference import encode
+from ..metrics import evaluate
+from ..models import build_model
+from ..training import StepReport, fit
+from .naming import save_new_checkpoint
+from .snapshots import SNAPSHOT_POINTS, Snapshot, latent_map_2d
+
+NICENESS = 10           # the run yields the CPU to the pages a class is clicking through
+REPORT_EVERY_S = 0.25   # step losses are sent in batches: a queue put per step would cost the run
+DONE, STOPPED, DIVERGED, FAILED, INTERRUPTED = "done", "stopped", "diverged", "failed", "interrupted"
+MEASURING, SAVING = "measuring the model on the test split", "saving"  # a run's last phases: too late to stop
+INTERNAL_ERROR = "internal error while training: the server log has the details"
+
+
+def run(spec: dict, events, stop) -> None:
+    """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
+    out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes)."""
+    os.environ.update(spec["env"])
+    startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
+    try:
+        os.nice(NICENESS)
+    except OSError:  # not allowed here: train at normal priority rather than not at all
+        pass
+    parent = multiprocessing.parent_process()
+
+    def orphaned() -> bool:
+        # A dead server cannot list the model: end rather than train for nobody; its successor
+        # finds the run record still "running" and lists the run as interrupted.
+        return parent is not None and not parent.is_alive()
+
+    try:
+        end = _train(spec, events, lambda: stop.is_set() or orphaned(), orphaned)
+    except TrainingDiverged as exc:
+        end = dict(status=DIVERGED, message=str(exc))
+    except LvmError as exc:
+        end = dict(status=FAILED, message=str(exc))
+    except Exception:  # a bug: its traceback goes to the server's log, a short line to the page
+        traceback.print_exc()
+        end = dict(status=FAILED, message=INTERNAL_ERROR)
+    events.put(("end", end))
+
+
+def _train(spec: dict, events, should_stop, orphaned) -> dict:
+    config, tconf = ModelConfig.from_dict(spec["model_config"]), TrainConfig.from_dict(spec["train_config"])
+    dataset, out_dir = spec["dataset"], Path(spec["out_dir"])
+    events.put(("state", dict(phase="loading the dataset")))
+    # Never download from a worker: the page offers only datasets already on disk.
+    train, test = (load_dataset(dataset, split, download=False) for split in ("train", "test"))
+    if train.image_shape != config.image_shape:
+        raise LvmError(f"{dataset} has {train.image_shape} images, the model expects {config.image_shape}")
+    train_images = train.without_classes(tconf.exclude_classes).images if tconf.exclude_classes else train.images
+    model = build_model(config, seed=tconf.seed)
+    # A fixed subset of test images, the same every epoch, so the snapshots can be compared.
+    subset = torch.randperm(len(test), generator=torch.Generator().manual_seed(tconf.seed))[:SNAPSHOT_POINTS]
+    subset_images = test.images[subset]
+    events.put(("labels", test.labels[subset].numpy()))
+    last_map = [None]
+
+    def snapshot(epoch: int) -> None:
+        # A CPU copy: encode() switches the model to eval mode, and the run may be on a GPU.
+        last_map[0] = latent_map_2d(encode(copy.deepcopy(model).cpu(), subset_images), last_map[0])
+        events.put(("snapshot", Snapshot(epoch, last_map[0])))
+
+    snapshot(0)
+    events.put(("state", dict(phase="training", started=time.time(),
+                              total_steps=tconf.epochs * math.ceil(len(train_images) / tconf.batch_size))))
+    losses: list[float] = []
+    sent = [time.monotonic(), 0]
+
+    def on_step(report: StepReport) -> None:
+        losses.append(report.loss)
+        now = time.monotonic()
+        if now - sent[0] >= REPORT_EVERY_S or report.step == report.steps_per_epoch:
+            done = (report.epoch - 1) * report.steps_per_epoch + report.step
+            events.put(("steps", (done, losses[sent[1]:])))
+            sent[:] = [now, len(losses)]
+
+    def on_epoch(record: dict) -> None:
+        snapshot(record["epoch"])
+        events.put(("epoch", record))
+
+    result = fit(model, train_images, tconf, test_images=test.images, on_step=on_step,
+                 on_epoch=on_epoch, should_stop=should_stop)
+    if orphaned():
+        return dict(status=INTERRUPTED, message="the server stopped during the run: nothing was saved")
+    if result.epochs_completed == 0:
+        return dict(status=STOPPED, message="stopped before the first epoch ended: nothing was saved")
+    events.put(("state", dict(phase=MEASURING)))
+    model.cpu().eval()
+    metrics = evaluate(model, train, test)
+    events.put(("state", dict(phase=SAVING)))
+
+    def serialise(stem: str) -> bytes:
+        data = checkpoint_bytes(model, dataset=dataset, class_names=train.class_names,
+                                train_config=tconf, metrics=metrics, history=result.history, name=stem)
+        load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
+        return data
+
+    path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
+    kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
+    return dict(status=STOPPED if result.stopped else DONE, path=str(path), name=path.stem, metrics=metrics,
+                message=f"saved {path.name}" + (f" ({kept}: stopped early)" if kept else ""))
+
+
+def ready() -> None:
+    """A no-op run: starting it starts the worker server (scheduler.JobRegistry.warm_up)."""
