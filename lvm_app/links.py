@@ -2,6 +2,7 @@
 opens the same page, dataset, model, split, map and selected point:
 
     /latent_space?dataset=mnist&model=mnist-vae-conv-32&split=test&method=umap&n=10000&dims=2&colour=class&point=17
+    /sliders?dataset=digits&model=digits-vae-mlp-8&split=test&code=0.5,-1.2,...
 
 The page is the URL's path (Streamlit's navigation). read_view and view_params are pure (tested
 without Streamlit); apply_link and sync_url connect them to a session.
@@ -37,8 +38,9 @@ def view_params(state: Mapping) -> dict[str, str]:
         out["colour"] = colour
     if state.get("selected_index") is not None:
         out["point"] = str(int(state["selected_index"]))
-    if state.get("link_code") is not None:
-        out["code"] = ",".join(f"{float(v):.4g}" for v in state["link_code"])
+    code = state.get("slider_code")   # what the sliders page shows now; a link brings it back as link_code
+    if code is not None:
+        out["code"] = ",".join(f"{float(v):.4g}" for v in code)
     return out
 
 
@@ -113,6 +115,26 @@ def apply_link() -> None:
         st.session_state.selection_of = (updates["dataset"], updates.get("split", cache.SPLITS[0]))
     for message in messages:
         st.warning(message)
+
+
+def linked_start(start_code):
+    """The sliders page's start: a link's code (?code=...) while the session keeps it (Reset,
+    Randomize and a new start drop it), else start_code. Returns (code (D,) float32, token tag)."""
+    import numpy as np
+    import streamlit as st
+
+    code = st.session_state.get("link_code")
+    if code is None or len(code) != len(start_code):
+        return start_code, ""
+    return np.asarray(code, np.float32), "link"
+
+
+def show_code(z) -> None:
+    """Record the sliders' code (D,) and put it in the URL."""
+    import streamlit as st
+
+    st.session_state.slider_code = [float(v) for v in z]
+    sync_url()
 
 
 def sync_url() -> None:

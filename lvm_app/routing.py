@@ -4,7 +4,10 @@ import runpy
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-try:   # Streamlit internals: the flag behind its pages-folder mode (present from 1.36 to at least 1.67)
+# The router's one Streamlit internal, kept here and guarded by tests/test_routing.py. Streamlit's supported
+# way out is a pages folder with another name (its docs call pages/ "legacy" and their guide says app_pages/):
+# renaming pages/ would let require_router go. Until then, this flag (1.36 to at least 1.67) is the way.
+try:
     from streamlit.runtime.pages_manager import PagesManager
 except ImportError:   # pragma: no cover - a Streamlit without the flag has no such mode to leave
     PagesManager = None

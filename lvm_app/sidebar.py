@@ -11,6 +11,7 @@ from lvm_core.checkpoints import Checkpoint
 from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from . import cache
+from .own_datasets import own_dataset_ok
 from .routing import require_router
 
 DEFAULT_DATASET = "mnist"
@@ -45,6 +46,8 @@ def render_sidebar() -> Selection | None:
         if not cache.available(dataset):
             st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
                      f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
+            return None
+        if not own_dataset_ok(dataset):   # your own images: skipped files and errors shown here
             return None
         choices = [e for e in entries if e.dataset == dataset]
         upload = st.file_uploader("…or upload a checkpoint (.safetensors)", type=None, key="upload",

@@ -92,7 +92,7 @@ def write_new_file(folder: Path, stem: str, suffix: str, serialise: Callable[[st
 def _create_exclusive(path: Path, data: bytes) -> bool:
     """Write data to a new file at path; False when path exists. A failed write removes the file."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~read_umask())
     except FileExistsError:
         return False
     try:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lvm_app import cache, generate
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
+from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
 from lvm_app.sidebar import current
 from lvm_core.images import enlarge
@@ -41,10 +42,12 @@ def randomize():
     st.session_state.slider_seed += 1
     st.session_state.slider_start = "random"
     st.session_state.slider_token = None    # new start: sliders move to it
+    st.session_state.link_code = None
 
 
 def reset():
     st.session_state.slider_token = None
+    st.session_state.link_code = None       # a linked code was the start until now
 
 
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
@@ -61,7 +64,7 @@ elif start == "mean":
     start_code = enc.codes.mean(axis=0)
 else:
     start_code = random_code(enc.codes, st.session_state.slider_seed, variational)
-start_code = start_code.astype(np.float32)
+start_code, linked = linked_start(start_code.astype(np.float32))   # a link's ?code=... starts the sliders
 # A start outside the data's 1-99% box (a rare image, a prior draw) widens that slider instead of being clipped.
 lows, highs = np.minimum(ranges[:, 0], start_code), np.maximum(ranges[:, 1], start_code)
 
@@ -73,7 +76,7 @@ if latent_dim > MAX_SLIDERS:
 
 # Slider keys carry a token of (model, split, start): a new start gets new sliders at the start code,
 # so no slider ever holds a value outside its (new) range.
-token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}"
+token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}{linked}"
 if st.session_state.get("slider_token") != token:
     for d in range(latent_dim):
         st.session_state[f"z{d}-{token}"] = float(start_code[d])
@@ -106,7 +109,7 @@ def marked_plane(z: np.ndarray):
                            help="The dots cover the digit tiles; hide them to see the decoded plane.")
     x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
     grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
-    _, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
+    _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
     fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
     for trace in fig.data[:-1]:
         trace.visible = dots
@@ -147,14 +150,15 @@ def editor():
         released = latent_sliders(ckpt, start_code, dims, token=token, side=IMAGE_SIDE)
         z = start_code if released is None else released
         view = st.container()
+    show_code(z)
     if plane_slot is not None:
         with plane_slot:
             marked_plane(z)
         return
     with view:
-        fitted, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
-        fig = generate.marked_map("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
-                                  ckpt.class_names, fitted.place(z))
+        fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
+        fig = generate.starred_codes_figure("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
+                                            ckpt.class_names, fitted.place(z))
         st.plotly_chart(fig, width="stretch", key="slider_map")
         st.caption("Your code (★, as of the last release) on a PCA map of the codes: PCA is a fixed linear "
                    "function, so it can place any new code. t-SNE cannot (its map has no function for points it "

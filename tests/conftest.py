@@ -10,6 +10,19 @@ from lvm_core.startup import configure
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+# .streamlit/config.toml shows users an error's type only; tests need the whole error: servers started by
+# browser tests read the variable, AppTest (which reads the file) the option set here.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+
+
+def _show_full_errors_in_apptest() -> None:
+    from streamlit import config
+
+    config.get_option("client.showErrorDetails")   # parse the config files first, then override them
+    config.set_option("client.showErrorDetails", "full")
+
+
+_show_full_errors_in_apptest()
 configure()
 
 

@@ -108,3 +108,18 @@ def test_train_page_hidden_sizes_get_the_config_bounds(models_dir):
     assert not at.exception
     shown = [e.value for e in at.error]
     assert any("a hidden size must be from 1 to 8,192, not 100,000,000" in e for e in shown), shown
+
+
+def test_an_uploaded_model_opens_on_pca_even_when_the_map_was_on_tsne(monkeypatch):
+    """Expensive work per upload is bounded: a byte-different upload never starts a t-SNE by itself."""
+    import lvm_core.projection as projection
+
+    at = open_page("pages/latent_space.py")
+    at.radio(key="map_method").set_value("tsne").run()      # the digits VAE ships its t-SNE map: nothing computed
+    assert not at.exception and at.radio(key="map_method").value == "tsne"
+    monkeypatch.setattr(projection, "_tsne", lambda *a, **k: pytest.fail("t-SNE computed for an upload"))
+    data = with_description(DIGITS_VAE.read_bytes(), lambda meta: meta.update(name="a new upload"))
+    at.sidebar.file_uploader(key="upload").upload("mine.safetensors", data).run()
+    assert errors(at) == []
+    assert at.session_state["selection"].ckpt.digest != load_checkpoint(DIGITS_VAE).digest
+    assert at.radio(key="map_method").value == "pca"

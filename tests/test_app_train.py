@@ -53,7 +53,7 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
     assert job.status == "done" and saved.exists()
     assert [s.value for s in at.success] == ["saved class-demo.safetensors"]
     assert [m.label for m in at.metric] == ["Test reconstruction MSE", "5-NN accuracy of the codes",
-                                            "−ELBO (nats per image)"]
+                                            "Bernoulli −ELBO on grey levels (nats)"]
     assert at.progress == [] and at.slider(key=f"timeline_{job.id}").max == 1  # epochs 0..1 to scrub
 
     # This session: "Explore this model" selects it in the sidebar and opens the Latent space page.

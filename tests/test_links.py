@@ -23,13 +23,14 @@ DATASETS = ("mnist", "digits")
 def test_a_view_survives_the_round_trip_through_a_link():
     state = {"dataset": "digits", "model_path": "/u/digits-ae.safetensors", "split": "all", "map_method": "umap",
              "map_n": 5000, "map_3d": True, "map_colour": "reconstruction error", "selected_index": 17,
-             "link_code": [0.5, -1.25], "unrelated": 3}
+             "slider_code": [0.5, -1.25], "unrelated": 3}
     params = view_params(state)
     assert params == {"dataset": "digits", "model": "digits-ae", "split": "all", "method": "umap", "n": "5000",
                       "dims": "3", "colour": "error", "point": "17", "code": "0.5,-1.25"}
     updates, messages = read_view(params, MODELS, DATASETS)
     assert messages == []
-    assert updates == {k: v for k, v in state.items() if k != "unrelated"}
+    assert updates == {**{k: v for k, v in state.items() if k not in ("unrelated", "slider_code")},
+                       "link_code": [0.5, -1.25]}
 
 
 def test_a_link_to_a_missing_model_says_so_and_keeps_the_rest():
@@ -87,3 +88,22 @@ def test_a_link_to_a_deleted_model_opens_the_default_with_a_warning(isolated):
     assert [w.value for w in at.warning] == ["The link's model 'deleted-model' no longer exists: showing the "
                                              "default model instead."]
     assert at.session_state["model_path"] and at.title[0].value == "Latent space"
+
+
+def test_a_link_to_the_sliders_page_starts_them_at_its_code(isolated):
+    from streamlit.testing.v1 import AppTest
+
+    path = digits_model()
+    code = [0.25, -0.5, 0.75, 0.0, 0.125, -0.25, 0.5, 1.0]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"dataset": "digits", "model": path.stem, "split": "test",
+                            "code": ",".join(map(str, code))})
+    at.run()
+    at.switch_page("pages/sliders.py").run()
+    assert_clean(at, "sliders from a link")
+    token = at.session_state["slider_token"]
+    assert token.endswith("link")
+    assert [at.session_state[f"z{d}-{token}"] for d in range(8)] == pytest.approx(code)
+    assert [float(v) for v in at.query_params["code"].split(",")] == pytest.approx(code)
+    at.button(key="slider_reset").click().run()   # Reset leaves the link's code for the page's own start
+    assert not at.session_state["slider_token"].endswith("link")

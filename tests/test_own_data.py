@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import APP, assert_clean
+from conftest import APP, ROOT, assert_clean
 from lvm_core import DATASETS, ModelConfig, TrainConfig, build_model, fit, load_dataset, save_checkpoint
 from lvm_core.errors import DatasetUnavailable
 from lvm_core.own_data import PROBLEMS, dataset_name, register_declared
@@ -183,8 +183,7 @@ def test_cli_trains_on_a_folder_path_and_warns_about_bad_files(tmp_path, capsys)
     assert "unknown dataset" in capsys.readouterr().err
 
 
-PAGES = ["pages/latent_space.py", "pages/sliders.py", "pages/interpolate.py", "pages/compare.py",
-         "pages/anomalies.py"]
+PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))   # every page, with a colour model
 
 
 def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
@@ -192,6 +191,8 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
 
     monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "models"))
+    (tmp_path / "rgb-app" / "r").mkdir(parents=True)
+    (tmp_path / "rgb-app" / "r" / "unreadable.png").write_text("not a picture")
     name, path = colour_checkpoint(tmp_path, tmp_path / "rgb-app")
     at = AppTest.from_file(APP, default_timeout=240)
     at.session_state["dataset"] = name
@@ -200,6 +201,8 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
     at.session_state["map_method"] = "pca"   # t-SNE needs more than this test split's 15 images
     at.run()
     assert_clean(at, "colour default page")
+    (notes,) = at.sidebar.expander   # the skipped file is reported in the sidebar, once
+    assert notes.label == "1 problem reading these images" and "unreadable.png" in notes.caption[0].value
     for page in PAGES:
         at.switch_page(page).run()
         assert_clean(at, page)
@@ -208,3 +211,18 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
     assert_clean(at, "latent space with a point")
     captions = [c for image in at.get("image") for c in image.captions]
     assert captions[:3] == ["original x", "reconstruction x̂", "|x − x̂| (white = off by 1)"]
+
+
+def test_an_uploaded_picture_becomes_a_colour_image_of_a_colour_dataset(tmp_path):
+    import io
+
+    from lvm_core.images import image_from_upload
+
+    name = dataset_name(str(make_folder(tmp_path / "up", colour=True)), size=16)
+    picture = np.zeros((40, 60, 3), np.uint8)
+    picture[..., 2] = 200                      # all blue
+    data = io.BytesIO()
+    Image.fromarray(picture).save(data, format="PNG")
+    converted = image_from_upload(data.getvalue(), name, "blue.png")
+    assert converted.image.shape == (3, 16, 16) and not converted.inverted
+    np.testing.assert_allclose(converted.image.mean(axis=(1, 2)), [0, 0, 200 / 255], atol=1e-6)

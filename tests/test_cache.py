@@ -1,0 +1,26 @@
+"""lvm_app.cache shares what is big across sessions: one copy of each dataset, one model per file version."""
+import shutil
+
+import torch
+
+from lvm_app import cache
+from lvm_core.catalog import SHIPPED_DIR
+
+
+def test_all_split_and_its_parts_share_one_tensor():
+    test = cache.dataset("digits", "test")
+    everything = cache.dataset("digits", "all")
+    train, test_after = cache.dataset("digits", "train"), cache.dataset("digits", "test")
+    assert len(everything) == len(train) + len(test) and torch.equal(test_after.images, test.images)
+    storage = everything.images.untyped_storage().data_ptr()
+    assert train.images.untyped_storage().data_ptr() == storage == test_after.images.untyped_storage().data_ptr()
+    assert cache.dataset("digits", "train") is train          # the same object for every later caller
+
+
+def test_open_model_is_shared_and_reloads_a_changed_file(tmp_path):
+    path = tmp_path / "m.safetensors"
+    shutil.copy(SHIPPED_DIR / "digits-vae-mlp-8.safetensors", path)
+    first = cache.open_model(path)
+    assert cache.open_model(str(path)) is first                 # every session gets the same model object
+    shutil.copy(SHIPPED_DIR / "digits-ae-mlp-8.safetensors", path)
+    assert cache.open_model(path).config.kind == "ae"
