@@ -264,3 +264,17 @@ def test_a_bad_max_training_runs_setting_is_one_clear_message(models_dir, monkey
             JobRegistry()
     monkeypatch.setenv("LVM_MAX_TRAINING_RUNS", " 3 ")
     assert JobRegistry().max_running == 3
+
+
+def test_a_worker_does_not_run_the_page_script_that_started_it(models_dir, tmp_path, monkeypatch):
+    """Streamlit runs each page as __main__; multiprocessing would have every worker import it again."""
+    import types
+
+    marker = tmp_path / "page-ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').write('the page script ran in the worker')\n")
+    script_module = types.ModuleType("__main__")
+    script_module.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", script_module)
+    p = wait(JobRegistry().submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="quiet"))
+    assert p.status == DONE and not marker.exists()
