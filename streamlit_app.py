@@ -14,6 +14,7 @@ st.set_page_config(page_title="LVM Explorer", page_icon="🧭", layout="wide")
 PAGES = {
     "Explore": [
         st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", default=True),
+        st.Page("pages/hidden_factors.py", title="Hidden factors", icon="✍️"),
     ],
     "Generate": [
         st.Page("pages/sliders.py", title="Latent sliders", icon="🎚️"),

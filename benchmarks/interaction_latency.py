@@ -1,15 +1,23 @@
-"""Latent Space in a real browser (headless Debian chromium): time to the first map, and click -> image.
+"""Latent Space in a real browser (headless Debian chromium): time to the first map, hover -> preview,
+and click -> image.
 
-Prints, in one run:
+Prints, in one run (with the load averages beside each figure):
+  - hover -> preview: mouse moved onto a point -> its original and reconstruction drawn in the live
+    map's preview panel (no server round-trip), median over --hovers points at 10k (and 70k with
+    --full); the Streamlit reruns the hovers caused (websocket messages the browser sent: target 0);
+  - websocket bytes the browser received: the first map (the packed map: codes, originals and
+    reconstructions, sent once) and one click's rerun (the map is not sent again);
   - time to first map: page opened -> map drawn, on a fresh server (first visit) and in a new session;
   - click latency: mouse down on a point -> its original image and reconstruction shown (and -> every
     image under it), median over --clicks clicks at 10k points (and at the whole 70k MNIST with --full);
   - the same on a bare Streamlit page: one 10k-point PCA map of the same images (Scattergl) that shows
     the clicked point's image, and nothing else: the floor any Streamlit + Plotly app pays here, for
     the first map and for a click (with --full also at 70k, ?split=all), and our ratio to it.
-Targets (issue 3): first map <= 3 s at 10k; click -> image <= 400 ms median at 10k.
+Targets: first map <= 3 s at 10k; click -> image <= 400 ms median at 10k (issue 3); hover -> preview
+<= 50 ms median at 10k and 70k, 0 reruns per hover (issue 10). Headless chromium here has no GPU:
+WebGL is drawn on the CPU, so these are floors for a real browser.
 
-    LVM_DATA_DIR=../shared/data python benchmarks/interaction_latency.py [--clicks 15] [--full]
+    LVM_DATA_DIR=../shared/data python benchmarks/interaction_latency.py [--clicks 15] [--hovers 30] [--full]
 """
 from __future__ import annotations
 
@@ -72,6 +80,21 @@ WAIT_JS = """([index, timeoutMs]) => new Promise((resolve, reject) => {
   tick();
 })"""
 RECORD_DOWN_JS = "() => document.addEventListener('mousedown', () => { window.__down = performance.now(); }, true)"
+# Resolves with [ms from the last mousemove to the preview showing `index` (computed), ms to the next
+# animation frame after that (on screen)]; polls each frame.
+HOVER_WAIT_JS = """([index, timeoutMs]) => new Promise((resolve, reject) => {
+  const preview = document.querySelector('.lvm-map-preview'), start = performance.now();
+  const tick = () => {
+    if (preview.dataset.index === String(index) && Number(preview.dataset.shownAt) >= window.__move) {
+      const shown = Number(preview.dataset.shownAt) - window.__move;
+      return requestAnimationFrame(() => resolve([shown, performance.now() - window.__move]));
+    }
+    if (performance.now() - start > timeoutMs) return reject(new Error('no preview for point ' + index));
+    requestAnimationFrame(tick);
+  };
+  tick();
+})"""
+RECORD_MOVE_JS = "() => document.addEventListener('mousemove', () => { window.__move = performance.now(); }, true)"
 MAP_DRAWN_JS = """() => { const g = document.querySelector('.js-plotly-plot');
   return !!(g && g._fullData && g._fullData.length && g._fullData[0].x && g._fullData[0].x.length); }"""
 
@@ -119,6 +142,38 @@ def show_all_points(page) -> None:
     page.wait_for_function(MAP_DRAWN_JS, timeout=600_000)
 
 
+class Frames:
+    """Websocket traffic of a page: bytes received and messages sent (a rerun is a message the browser sends)."""
+
+    def __init__(self, page):
+        self.received = self.sent = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws) -> None:
+        ws.on("framereceived", lambda payload: setattr(self, "received", self.received + len(payload)))
+        ws.on("framesent", lambda payload: setattr(self, "sent", self.sent + 1))
+
+
+def load() -> str:
+    return "load " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def hover_times(page, frames: Frames, k: int) -> tuple[list, int]:
+    """Hover k well separated points of the live map: ([shown ms, on-screen ms] per point, messages sent)."""
+    wait_idle(page)
+    page.evaluate(RECORD_MOVE_JS)
+    targets, times, sent = isolated_points(plotly_points(page), k), [], frames.sent
+    for target in targets:
+        page.mouse.move(target["px"] - 12, target["py"] - 12)
+        page.mouse.move(target["px"], target["py"])
+        try:
+            times.append(page.evaluate(HOVER_WAIT_JS, [int(target["custom"]), 10_000]))
+        except Exception as exc:  # a point hidden under another: say so, keep measuring
+            print(f"  no preview for point {int(target['custom'])} ({type(exc).__name__})")
+    page.wait_for_timeout(500)   # a rerun, had a hover asked for one, would be sent by now
+    return times, frames.sent - sent
+
+
 def median_ms(times: list, which: int = 0) -> str:
     """times: click() results; which: 0 = original and reconstruction shown, 1 = every image shown."""
     times = [t[which] for t in times if t is not None]
@@ -136,6 +191,7 @@ def wait_for_warm_up(app: AppServer, timeout_s: float = 900) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=15)
+    parser.add_argument("--hovers", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=5, help="new sessions timed to their first map")
     parser.add_argument("--full", action="store_true", help="also click on the whole 70k MNIST (train + test)")
     args = parser.parse_args()
@@ -170,35 +226,52 @@ def main() -> None:
                     later[name].append(time_to_map(page, url))
                     page.context.close()
             pages = {"ours": new_page(), "bare": new_page()}   # the sessions clicked on
+            frames = Frames(pages["ours"])
             for name, url in (("ours", app.url), ("bare", bare.url)):
                 time_to_map(pages[name], url)
+            wait_idle(pages["ours"])
+            first_bytes = frames.received
             points = {name: len(plotly_points(page)) for name, page in pages.items()}
             print(f"app: {dataset}, default model, {points['ours']:,} points on the first map; "
                   f"bare page: {points['bare']:,} points")
             print(f"time to first map, first visit after server start: {first['ours']:6.2f} s "
-                  f"(bare page {first['bare']:.2f} s; target <= 3 s)")
+                  f"(bare page {first['bare']:.2f} s; target <= 3 s) [{load()}]")
             ours_s, bare_s = statistics.median(later["ours"]), statistics.median(later["bare"])
             print(f"time to first map, new session after warm-up ({warm_up}): median {ours_s:6.2f} s "
                   f"(runs {', '.join(f'{t:.2f}' for t in later['ours'])}); bare page {bare_s:.2f} s "
-                  f"(runs {', '.join(f'{t:.2f}' for t in later['bare'])}); ours / bare {ours_s / bare_s:.2f}x")
+                  f"(runs {', '.join(f'{t:.2f}' for t in later['bare'])}); ours / bare {ours_s / bare_s:.2f}x [{load()}]")
+            hovers, sent = hover_times(pages["ours"], frames, args.hovers)
+            print(f"hover -> preview (computed), {points['ours']:,} points: {median_ms(hovers)} [{load()}]")
+            print(f"hover -> preview (next frame on screen): {median_ms(hovers, 1)}; target <= 50 ms")
+            print(f"Streamlit reruns caused by {len(hovers)} hovers: {sent} websocket messages sent (target 0)")
             targets = {name: prepare_clicks(page, args.clicks + 2) for name, page in pages.items()}
             times = {"ours": [], "bare": []}
+            clicked_bytes = frames.received
             for i in range(args.clicks + 2):
                 for name, page in pages.items():
                     times[name].append(click(page, targets[name][i]))
+            per_click = (frames.received - clicked_bytes) / (args.clicks + 2)
+            print(f"websocket bytes received: first map {first_bytes / 1e6:.2f} MB (the packed map, sent once); "
+                  f"per click (a rerun of the map fragment) {per_click / 1e3:.1f} kB")
             ours, floor = times["ours"][2:], times["bare"][2:]   # two warm-up clicks each
             print(f"click -> original + reconstruction, LVM Explorer, {points['ours']:,} points: {median_ms(ours)}")
             print(f"click -> every image (+ neighbours, q(z|x) samples), LVM Explorer: {median_ms(ours, 1)}")
             print(f"click -> image, bare Streamlit page (baseline): {median_ms(floor)}")
             ratio = statistics.median([t[0] for t in ours if t]) / statistics.median([t[0] for t in floor if t])
-            print(f"ours / bare: {ratio:.2f}x (target: click -> reconstruction <= 400 ms median at 10k)")
+            print(f"ours / bare: {ratio:.2f}x (target: click -> reconstruction <= 400 ms median at 10k) [{load()}]")
             if args.full and dataset == "mnist":
                 page = pages["ours"]
-                start = time.perf_counter()
+                start, before = time.perf_counter(), frames.received
                 show_all_points(page)
                 n_all = len(plotly_points(page))
                 seconds = time.perf_counter() - start
                 print(f"switch to all {n_all:,} points (encodes 60k more images, then a PCA map): {seconds:.1f} s")
+                received = frames.received
+                hovers, sent = hover_times(page, frames, args.hovers)
+                print(f"websocket bytes received for the {n_all:,}-point map: {(received - before) / 1e6:.1f} MB")
+                print(f"hover -> preview (computed), {n_all:,} points: {median_ms(hovers)} [{load()}]")
+                print(f"hover -> preview (next frame on screen), {n_all:,} points: {median_ms(hovers, 1)}; "
+                      f"reruns caused: {sent} messages sent")
                 targets = prepare_clicks(page, args.clicks + 2)
                 full = [click(page, t) for t in targets][2:]
                 page = pages["bare"]

@@ -4,6 +4,7 @@ Baseline, measured in the same run: a two-line Streamlit app whose slider redraw
 timed the same way, by the page's own clock: from releasing the pointer after a drag to the moment the
 image on the page has a new source; rounds of the two alternate, so both see the same machine load.
 Target (issue 4): median <= 200 ms on the page (the bare app takes ~100 ms here).
+It times the server path (LVM_LIVE_DECODING=0); benchmarks/live_decoding.py times the live one.
 
     LVM_DATA_DIR=../shared/data python benchmarks/slider_latency.py [--model mnist-vae-mlp-32] [--drags 30]
 """
@@ -100,7 +101,7 @@ def main() -> int:
         bare_script = Path(tmp) / "bare_slider.py"
         bare_script.write_text(BARE_APP)
         browser = launch_chromium(p)
-        with AppServer(script=str(bare_script)) as bare, AppServer(env={"LVM_WARM_UP": "0"}) as app:
+        with AppServer(script=str(bare_script)) as bare, AppServer(env={"LVM_WARM_UP": "0", "LVM_LIVE_DECODING": "0"}) as app:
             bare_page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_page(bare_page, bare.url)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -75,7 +75,7 @@ def run(dataset, model_config, train_config, folder, watched: bool = False) -> d
     return {"steps/s": statistics.median(rates), "start": marks["first step"] - marks["submitted"],
             "train": marks.get("trained", marks["saved"]) - marks["first step"],
             "save": marks["saved"] - marks.get("trained", marks["saved"]), "total": marks["saved"] - marks["submitted"],
-            "polls": polls}
+            "polls": polls, "metrics": job.metrics}
 
 
 def page_work(model, images) -> float:
@@ -111,7 +111,8 @@ def main() -> None:
             print(f"   {dataset} {model_config.arch} {model_config.hidden} z={model_config.latent_dim}, "
                   f"{train_config.epochs} epochs: unwatched {alone['steps/s']:.1f}, watched {watched['steps/s']:.1f} "
                   f"(ratio {watched['steps/s'] / alone['steps/s']:.2f}); page poll median "
-                  f"{statistics.median(watched['polls']) * 1000:.0f} ms over {len(watched['polls'])} polls; {load()}")
+                  f"{statistics.median(watched['polls']) * 1000:.0f} ms over {len(watched['polls'])} polls; test MSE "
+                  f"{alone['metrics']['mse']:.4f} vs PCA {alone['metrics']['pca_mse']:.4f}; {load()}")
         if not args.skip_default:
             model_config, train_config = configs("mnist", None)
             t = run("mnist", model_config, train_config, folder)

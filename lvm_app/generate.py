@@ -82,18 +82,12 @@ def load(path) -> Checkpoint | None:
         return None
 
 
-def _keep(key: str) -> None:
-    st.session_state[f"{key}_kept"] = st.session_state[key]
-
-
-def _kept_selectbox(where, label: str, options: list[str], key: str, default: str, format_func) -> str:
-    """A select box whose choice survives a visit to another page: Streamlit drops a widget's state on
-    a page that lacks it, so the choice is kept under a second key and handed back to it on each run."""
-    kept = f"{key}_kept"
-    if st.session_state.get(kept) not in options:
-        st.session_state[kept] = default
-    st.session_state[key] = st.session_state[kept]
-    return where.selectbox(label, options, key=key, format_func=format_func, on_change=_keep, args=(key,))
+def _model_selectbox(where, label: str, options: list[str], key: str, default: str, format_func) -> str:
+    """A select box of model paths whose choice survives a visit to another page (persist_state, as
+    every page keeps its widgets); default when there is no choice yet or it is no longer offered."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    return where.selectbox(label, options, key=key, format_func=format_func, persist_state="session")
 
 
 def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
@@ -113,14 +107,14 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
     left, right = st.columns(2)
     by_path = {str(e.path): e for e in entries}
     label = lambda p: by_path[p].label  # noqa: E731
-    ae_path = _kept_selectbox(left, "Autoencoder", [str(e.path) for e in twins], "pair_ae", str(best.path), label)
+    ae_path = _model_selectbox(left, "Autoencoder", [str(e.path) for e in twins], "pair_ae", str(best.path), label)
     ae = by_path[ae_path]
     if st.session_state.get("pair_vae_for") != ae_path:    # a new AE: offer its own-shape VAE again
         st.session_state.pair_vae_for = ae_path
-        st.session_state.pop("pair_vae_kept", None)
+        st.session_state.pop("pair_vae", None)
     partners = [v for v in vaes if v.latent_dim == ae.latent_dim]
     default = next((v for v in partners if v.arch == ae.arch), partners[0])
-    vae_path = _kept_selectbox(right, "Variational autoencoder", [str(v.path) for v in partners], "pair_vae",
+    vae_path = _model_selectbox(right, "Variational autoencoder", [str(v.path) for v in partners], "pair_vae",
                                str(default.path), label)
     pair = load(ae_path), load(vae_path)
     if not all(pair):
@@ -129,7 +123,7 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def small_map(digest: str, _ckpt: Checkpoint, split: str) -> tuple[PrincipalComponents, np.ndarray, np.ndarray]:
+def pca_codes(digest: str, _ckpt: Checkpoint, split: str) -> tuple[PrincipalComponents, np.ndarray, np.ndarray]:
     """(map, places (n, 2), labels (n,)) for MAP_POINTS codes of a split, on a PCA map that can place new codes."""
     enc = cache.encoded(digest, _ckpt, split)
     rows = subset_indices(len(enc.codes), MAP_POINTS)
@@ -137,7 +131,7 @@ def small_map(digest: str, _ckpt: Checkpoint, split: str) -> tuple[PrincipalComp
     return fitted, fitted.place(enc.codes[rows]), enc.labels[rows]
 
 
-def map_figure(places: np.ndarray, labels: np.ndarray, class_names, height: int = 360,
+def codes_figure(places: np.ndarray, labels: np.ndarray, class_names, height: int = 360,
                revision: str = "") -> go.Figure:
     """Codes as faint dots coloured by class; callers add their markers or paths on top.
     revision: a key of the dots (model, split); while it is unchanged, plotly.js skips redrawing them."""
@@ -155,13 +149,13 @@ def map_figure(places: np.ndarray, labels: np.ndarray, class_names, height: int 
     return fig
 
 
-def marked_map(key: str, revision: str, places: np.ndarray, labels: np.ndarray, class_names,
+def starred_codes_figure(key: str, revision: str, places: np.ndarray, labels: np.ndarray, class_names,
                where: np.ndarray) -> go.Figure:
     """A map with one ★ at where (2,), rebuilt only when revision changes: a slider drag moves the ★,
     a layout annotation, so neither Python (~20 ms to build the figure) nor plotly.js redraws the dots."""
     cached = st.session_state.get(key)
     if cached is None or cached[0] != revision:
-        fig = map_figure(places, labels, class_names, height=300, revision=revision)
+        fig = codes_figure(places, labels, class_names, height=300, revision=revision)
         fig.add_annotation(x=0, y=0, text="★", showarrow=False, font={"size": 26, "color": "black"})
         cached = st.session_state[key] = (revision, fig)
     fig = cached[1]
@@ -222,7 +216,7 @@ def manifold_figure(grid: np.ndarray, x_range, y_range, n: int, places: np.ndarr
 
     from lvm_core.images import to_uint8
 
-    fig = map_figure(places, labels, class_names, height=640)
+    fig = codes_figure(places, labels, class_names, height=640)
     # lattice points are tile centres: the picture reaches half a tile beyond them
     half_x, half_y = (x_range[1] - x_range[0]) / (2 * (n - 1)), (y_range[1] - y_range[0]) / (2 * (n - 1))
     fig.add_layout_image(source=Image.fromarray(to_uint8(grid)), xref="x", yref="y", x=x_range[0] - half_x,

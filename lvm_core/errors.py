@@ -21,5 +21,9 @@ class ImageError(LvmError):
     """An uploaded file that cannot be turned into a dataset image."""
 
 
-class ConfigError(LvmError, ValueError):
+class InvalidInput(LvmError, ValueError):
+    """Values that do not go together (arguments, settings, a set of files): the CLI exits 2."""
+
+
+class ConfigError(InvalidInput):
     """A model or training setting out of its type or bounds (a ValueError too: bad arguments)."""

@@ -41,8 +41,8 @@ FACTORS: dict[str, Factor] = {
 
 
 def _as_batch(images) -> np.ndarray:
-    """(H, W), (N, H, W) or (N, 1, H, W), numpy or torch -> (N, H, W) float32."""
-    x = np.asarray(images.numpy() if hasattr(images, "numpy") else images, dtype=np.float32)
+    """(H, W), (N, H, W) or (N, 1, H, W), numpy or torch -> a clean (N, H, W) float32 copy in [0, 1], NaN -> 0."""
+    x = np.array(images.numpy() if hasattr(images, "numpy") else images, dtype=np.float32)   # one copy
     if x.ndim == 2:
         x = x[None]
     if x.ndim == 4:
@@ -51,23 +51,27 @@ def _as_batch(images) -> np.ndarray:
         x = x[:, 0]
     if x.ndim != 3:
         raise ValueError(f"expected images (N, H, W), got shape {x.shape}")
-    return np.nan_to_num(np.clip(x, 0.0, 1.0))
+    np.clip(x, 0.0, 1.0, out=x)
+    x[np.isnan(x)] = 0.0
+    return x
 
 
 def slant(images) -> np.ndarray:
     """images (N, H, W) -> (N,) degrees; 0 for an empty image or a single row of ink."""
-    x = _as_batch(images)
+    return _slant(_as_batch(images))
+
+
+def _slant(x: np.ndarray) -> np.ndarray:
     n, h, w = x.shape
-    rows = np.arange(h, dtype=np.float64)[:, None]
-    cols = np.arange(w, dtype=np.float64)[None, :]
-    mass = x.sum(axis=(1, 2), dtype=np.float64)
+    rows, cols = np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64)
+    # raw moments from row and column profiles: matrix products, no (N, H, W) temporaries
+    row_profile = x.sum(axis=2, dtype=np.float64)            # (N, H) ink per row
+    col_profile = x.sum(axis=1, dtype=np.float64)            # (N, W) ink per column
+    mass = row_profile.sum(axis=1)
     safe = np.where(mass > 0, mass, 1.0)
-    mean_r = (x * rows).sum(axis=(1, 2)) / safe
-    mean_c = (x * cols).sum(axis=(1, 2)) / safe
-    dr = rows[None] - mean_r[:, None, None]
-    dc = cols[None] - mean_c[:, None, None]
-    cov_rc = (x * dr * dc).sum(axis=(1, 2)) / safe
-    var_r = (x * dr * dr).sum(axis=(1, 2)) / safe
+    mean_r, mean_c = row_profile @ rows / safe, col_profile @ cols / safe
+    var_r = row_profile @ (rows ** 2) / safe - mean_r ** 2
+    cov_rc = (x @ cols.astype(np.float32)).astype(np.float64) @ rows / safe - mean_r * mean_c
     ok = (mass > 0) & (var_r > 1e-9)
     # rows grow downwards: a digit whose top leans right has column falling as row grows, so negate
     shear = np.where(ok, -cov_rc / np.where(ok, var_r, 1.0), 0.0)
@@ -76,16 +80,21 @@ def slant(images) -> np.ndarray:
 
 def skeleton_length(images) -> np.ndarray:
     """images (N, H, W) -> (N,) pixels on the skeleton of each image's ink (> INK)."""
+    return _skeleton_length(_as_batch(images) > INK)
+
+
+def _skeleton_length(ink: np.ndarray) -> np.ndarray:
     from skimage.morphology import skeletonize
 
-    ink = _as_batch(images) > INK
     return np.array([skeletonize(m).sum() if m.any() else 0 for m in ink], dtype=np.float32)
 
 
 def bounding_box(images) -> tuple[np.ndarray, np.ndarray]:
     """images (N, H, W) -> (width (N,), height (N,)) in pixels of the ink (> INK); 0 when there is none."""
-    ink = _as_batch(images) > INK
+    return _bounding_box(_as_batch(images) > INK)
 
+
+def _bounding_box(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     def extent(any_ink: np.ndarray) -> np.ndarray:   # (N, L) -> last - first + 1, or 0
         size = any_ink.shape[1]
         first = any_ink.argmax(axis=1)
@@ -105,12 +114,13 @@ def measure_factors(images) -> dict[str, np.ndarray]:
 
 def _measure_chunk(x: np.ndarray) -> dict[str, np.ndarray]:
     mass = x.sum(axis=(1, 2), dtype=np.float64).astype(np.float32)
-    length = skeleton_length(x)
-    width, height = bounding_box(x)
+    ink = x > INK
+    length = _skeleton_length(ink)
+    width, height = _bounding_box(ink)
     # binary area, not the soft mass: a decoder's blurry halo would otherwise read as a thicker pen
-    area = (x > INK).sum(axis=(1, 2)).astype(np.float32)
+    area = ink.sum(axis=(1, 2)).astype(np.float32)
     thickness = np.where(length > 0, area / np.maximum(length, 1.0), 0.0).astype(np.float32)
-    return {"slant": slant(x), "thickness": thickness, "width": width, "height": height, "mass": mass}
+    return {"slant": _slant(x), "thickness": thickness, "width": width, "height": height, "mass": mass}
 
 
 def _fingerprint(x: np.ndarray) -> str:

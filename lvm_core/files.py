@@ -63,12 +63,11 @@ def candidate_names(stem: str):
 def write_new_file(folder: Path, stem: str, suffix: str, serialise: Callable[[str], bytes],
                    tag: str | None = None) -> Path | None:
     """Write serialise(stem) to folder/<stem><suffix>, or to <stem>-2, -3... when that file exists:
-    never replaces a file, on any filesystem. None when no name is free.
-
-    Atomic where hard links exist: a fsynced temp file (named for `tag`, so a crashed writer's leftovers
-    can be found) is linked to its name, and link fails if the name exists, even when another process
-    just took it. Without hard links the file is created with O_EXCL (which also refuses an existing
-    name) and written in place."""
+    never replaces a file, on any filesystem. Atomic where hard links exist: a temp file (named for
+    `tag` when given, so a crashed writer's leftovers can be found) is fsynced, then hard-linked to
+    its name (link fails if the name exists, even when another process just took it). Without hard
+    links the file is created with O_EXCL, which refuses an existing name too, and written in place.
+    None when no name is free."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for candidate in candidate_names(stem):
@@ -81,8 +80,8 @@ def write_new_file(folder: Path, stem: str, suffix: str, serialise: Callable[[st
             os.link(tmp, path)
         except FileExistsError:
             continue
-        except OSError:  # no hard links here (FAT, some network shares): exclusive create instead
-            if not _create_exclusive(path, data):
+        except OSError:  # no hard links here (FAT, some network shares): never os.replace, it would
+            if not _create_exclusive(path, data):  # overwrite a file made since the check above
                 continue
         finally:
             tmp.unlink(missing_ok=True)

@@ -14,27 +14,38 @@ MAX_UPLOAD_PIXELS = 16_000_000  # 4000x4000: at most 64 MB decoded (RGBA), check
 
 
 def make_grid(images: np.ndarray, ncols: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """images (N, H, W) or colour (N, H, W, C) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad[, C]) image."""
-    images = np.asarray(images)
-    n, h, w = images.shape[:3]
-    ncols = ncols or math.ceil(math.sqrt(n))
-    nrows = math.ceil(n / ncols)
-    grid = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + images.shape[3:], pad_value, dtype=np.float32)
-    for i, img in enumerate(images):
-        r, c = divmod(i, ncols)
-        grid[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = img
-    return grid
+    """images (N, H, W) or colour (N, H, W, C) in [0, 1] -> one (rows*(H+pad)-pad, cols*(W+pad)-pad[, C])
+    image: torchvision's make_grid, less the outer border it adds (tiles meet the picture's edge, as the
+    pages show them)."""
+    import torch
+    from torchvision.utils import make_grid as torchvision_grid
+
+    images = np.asarray(images, dtype=np.float32)
+    ncols = ncols or math.ceil(math.sqrt(len(images)))
+    tiles = torch.from_numpy(images)
+    tiles = tiles[:, None] if tiles.ndim == 3 else tiles.permute(0, 3, 1, 2)
+    grid = torchvision_grid(tiles, nrow=ncols, padding=pad, pad_value=pad_value)
+    grid = grid[:, pad:grid.shape[1] - pad, pad:grid.shape[2] - pad]
+    return grid[0].numpy() if images.ndim == 3 else grid.permute(1, 2, 0).numpy()
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
 
 
-def save_grid_png(images: np.ndarray, path, scale: int = 2) -> None:
-    from PIL import Image
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Repeat each pixel factor x factor times: a crisp big picture of a 28x28 image, where a
+    browser's smooth upscaling would blur it."""
+    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
 
-    grid = to_uint8(make_grid(images))
-    Image.fromarray(grid).resize((grid.shape[1] * scale, grid.shape[0] * scale), Image.NEAREST).save(path)
+
+def save_grid_png(images: np.ndarray, path, scale: int = 2) -> None:
+    """images (N, H, W) in [0, 1] -> a PNG of their grid, each pixel scale x scale (torchvision's save_image)."""
+    import torch
+    from torchvision.utils import save_image
+
+    grid = torch.from_numpy(enlarge(make_grid(images), scale))
+    save_image(grid.expand(3, -1, -1), path)   # 3 channels: save_image cannot write a 1-channel array
 
 
 # --- uploads: any picture -> one dataset image -------------------------------------------------
@@ -207,10 +218,3 @@ def _thumb(gray: np.ndarray) -> np.ndarray:
         return gray.astype(np.float32)
     scale = STEP_SIDE / side
     return _resize(gray, max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale)))
-
-
-
-def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
-    """Repeat each pixel factor x factor times: a crisp big picture of a 28x28 image, where a
-    browser's smooth upscaling would blur it."""
-    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)

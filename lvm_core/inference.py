@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .errors import CheckpointError
+from .models import is_variational
 
 BATCH = 2048
 
@@ -105,7 +106,7 @@ class EncodedSplit:
 def encode_split(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> EncodedSplit:
     """One pass over a split: codes, reconstructions and their errors."""
     logvar = None
-    if hasattr(model, "reparameterize"):
+    if is_variational(model):
         codes, logvar = encode_posterior(model, images)
     else:
         codes = encode(model, images)

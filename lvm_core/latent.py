@@ -92,7 +92,8 @@ def contrasting_pair(ae: nn.Module, vae: nn.Module, ae_codes: np.ndarray, vae_co
 
 
 def gif_bytes(frames: np.ndarray, scale: int = 4, frame_ms: int = 120, bounce: bool = True) -> bytes:
-    """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back."""
+    """frames (T, H, W) in [0, 1] -> an animated, looping GIF; bounce plays it forward then back.
+    Pillow, not torchvision: torchvision writes still images (save_image) and videos, not GIFs."""
     from PIL import Image
 
     frames = np.asarray(frames)

@@ -8,7 +8,7 @@ multiples of 4 so the browser views them as typed arrays without copying.
 
 Sections: xy (N, 2) map coordinates; labels (N,); indices (N,) positions in the split (what
 customdata holds); errors (N,); colour (N,) when coloured by a value; codes (N, D); originals and
-recons (N, H, W) uint8 (0..255); and for maps that can be inverted, mean (D,) and components (2, D),
+recons (N, H, W) or (N, H, W, 3) uint8 (0..255); and for maps that can be inverted, mean (D,) and components (2, D),
 so a spot (x, y) of the map decodes as z = mean + [x, y] @ components.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ def pack_map(embedding: np.ndarray, indices: np.ndarray, labels: np.ndarray, err
              codes: np.ndarray, originals: np.ndarray, recons: np.ndarray, method: str,
              header: dict | None = None, colour: np.ndarray | None = None, level: int = 1) -> bytes:
     """One map as bytes for the browser. embedding (N, 2); indices, labels, errors (N,); codes (N, D) of
-    those N points; originals and recons (N, H, W) in [0, 1]; colour (N,) values or None (by class).
+    those N points; originals and recons (N, H, W) or (N, H, W, 3) in [0, 1]; colour (N,) values or None (by class).
     header: extra JSON fields (class names, colours, titles...). zlib level 1: 10x faster than level 6
     on MNIST and within 10% of its size (mostly zero pixels)."""
     embedding = np.asarray(embedding, np.float32)
@@ -68,7 +68,7 @@ def pack_map(embedding: np.ndarray, indices: np.ndarray, labels: np.ndarray, err
     sections, body = _sections(arrays)
     digest = hashlib.sha256(body).hexdigest()[:16]
     meta = {**(header or {}), "n": len(embedding), "height": int(originals.shape[1]), "width": int(originals.shape[2]),
-            "latent_dim": int(codes.shape[1]), "method": method, "invertible": invertible, "digest": digest,
+            "channels": int(originals.shape[3]) if originals.ndim == 4 else 1, "latent_dim": int(codes.shape[1]), "method": method, "invertible": invertible, "digest": digest,
             "sections": sections}
     text = json.dumps(meta).encode()
     return MAGIC + struct.pack("<I", len(text)) + text + zlib.compress(body, level)

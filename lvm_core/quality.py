@@ -127,7 +127,11 @@ def score_samples(clf: Classifier, images) -> SampleQuality:
 def train_classifier(train, test, epochs: int = 4, batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
                      on_epoch: Callable[[dict], None] | None = None) -> Classifier:
     """Train a LeNet on an ImageDataset's train split and describe it with test accuracy,
-    the train features' statistics and the test-vs-train Fréchet distance (the floor to compare with)."""
+    the train features' statistics and the test-vs-train Fréchet distance (the floor to compare with).
+    Its own loop, not fit(): fit trains models whose loss needs only the images, a classifier needs
+    labels; it shares fit's guard, so a NaN loss raises TrainingDiverged and nothing is saved."""
+    from .training import check_loss
+
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     net = LeNet(train.image_shape, len(train.class_names))
@@ -140,6 +144,7 @@ def train_classifier(train, test, epochs: int = 4, batch_size: int = 128, lr: fl
         for i in range(0, n, batch_size):
             idx = perm[i:i + batch_size]
             loss = F.cross_entropy(net(train.images[idx]), train.labels[idx])
+            check_loss(loss.item(), epoch, i // batch_size + 1, lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

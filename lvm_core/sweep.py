@@ -12,6 +12,7 @@ from pathlib import Path
 from .catalog import SHIPPED_DIR
 from .checkpoints import Checkpoint, check_image_shape
 from .data import ImageDataset
+from .errors import LvmError
 from .inference import per_pixel_mse, reconstruct
 from .pca import fit_pca, pca_reconstruct
 
@@ -57,9 +58,16 @@ def sweep_checkpoints(sweep: dict, folder=SHIPPED_DIR) -> dict[int, Path]:
 
 
 def load_sweep(dataset: str, folder=SHIPPED_DIR) -> dict | None:
-    """The shipped sweep for a dataset, or None when there is none (or it is unreadable)."""
-    try:
-        data = json.loads(sweep_path(dataset, folder).read_text())
-        return data if len(data["sizes"]) == len(data["pca_mse"]) == len(data["ae_mse"]) else None
-    except (OSError, ValueError, KeyError, TypeError):
+    """The shipped sweep for a dataset, or None when there is none. A damaged file raises LvmError
+    naming it (and how to make it again), rather than looking like no sweep at all."""
+    path = sweep_path(dataset, folder)
+    if not path.is_file():
         return None
+    try:
+        data = json.loads(path.read_text())
+        if len(data["sizes"]) == len(data["pca_mse"]) == len(data["ae_mse"]) == len(data["ae_checkpoints"]):
+            return data
+        problem = "its lists have different lengths"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    raise LvmError(f"{path} is damaged ({problem}); make it again with `python -m lvm_core sweep CKPT ... --out {path}`")

@@ -108,6 +108,13 @@ def check_sample_weights(sample_weights, n: int) -> torch.Tensor | None:
     return w
 
 
+def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
+    """The guard of every training loop (fit's, the LeNet's): a NaN/inf loss raises TrainingDiverged."""
+    if not math.isfinite(value):
+        raise TrainingDiverged(f"the loss became {value} at epoch {epoch}, step {step}: training diverged "
+                               f"(learning rate {lr:g} is probably too high); nothing was saved")
+
+
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
         test_images: torch.Tensor | None = None,
         on_step: Callable[[StepReport], None] | None = None,
@@ -166,9 +173,7 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
                 if bad is not None:
                     model.load_state_dict(last_good)
                     value, bad_step = bad
-                    raise TrainingDiverged(
-                        f"the loss became {value} at epoch {epoch}, step {bad_step}: training diverged "
-                        f"(learning rate {config.lr:g} is probably too high); nothing was saved")
+                    check_loss(value, epoch, bad_step, config.lr)
 
         record = {"epoch": epoch, **{k: v / n for k, v in tally.sums.items()}}
         if test_data is not None:

@@ -92,8 +92,8 @@ st.download_button("⬇ Download as GIF (AE above VAE)", gif_bytes(stacked, scal
 
 st.subheader("The path on each model's latent map")
 for column, (name, ckpt) in zip(st.columns(2), zip(frames, pair)):
-    fitted, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
-    fig = generate.map_figure(places, labels, ckpt.class_names)
+    fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
+    fig = generate.codes_figure(places, labels, ckpt.class_names)
     walk = fitted.place(paths[name])
     fig.add_trace(go.Scatter(x=walk[:, 0], y=walk[:, 1], mode="lines+markers", name="path",
                              line={"color": "black", "width": 2}, marker={"size": 7, "color": "black"}))

@@ -7,6 +7,7 @@ import streamlit as st
 from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import strip
+from lvm_core import LvmError
 from lvm_core.inference import reconstruct, to_display
 from lvm_core.pca import fit_pca, pca_reconstruct
 from lvm_core.sweep import load_sweep, sweep_checkpoints
@@ -19,7 +20,11 @@ st.caption("PCA is the best *linear* code of size k: project onto k directions, 
            "k-number bottleneck learns both maps; made linear and trained on squared error it would find PCA's "
            "subspace (Baldi & Hornik, 1989). Its nonlinearity pays most when the code is small; with many "
            "components PCA is already close to exact, and a small AE trained briefly can fall behind it.")
-sweep = load_sweep(sel.dataset)
+try:
+    sweep = load_sweep(sel.dataset)
+except LvmError as exc:
+    st.error(str(exc))
+    st.stop()
 if sweep is None:
     st.info(f"No latent-size sweep is shipped for {sel.dataset}. Train AEs of several latent sizes, then run "
             f"`python -m lvm_core sweep CKPT ... --out checkpoints/nonlinear_pca_{sel.dataset}.json`.")

@@ -109,7 +109,7 @@ def marked_plane(z: np.ndarray):
                            help="The dots cover the digit tiles; hide them to see the decoded plane.")
     x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
     grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
-    _, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
+    _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
     fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
     for trace in fig.data[:-1]:
         trace.visible = dots
@@ -156,9 +156,9 @@ def editor():
             marked_plane(z)
         return
     with view:
-        fitted, places, labels = generate.small_map(ckpt.digest, ckpt, sel.split)
-        fig = generate.marked_map("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
-                                  ckpt.class_names, fitted.place(z))
+        fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
+        fig = generate.starred_codes_figure("slider_map_figure", f"{ckpt.digest}-{sel.split}", places, labels,
+                                            ckpt.class_names, fitted.place(z))
         st.plotly_chart(fig, width="stretch", key="slider_map")
         st.caption("Your code (★, as of the last release) on a PCA map of the codes: PCA is a fixed linear "
                    "function, so it can place any new code. t-SNE cannot (its map has no function for points it "

@@ -11,9 +11,9 @@ import streamlit as st
 
 from lvm_app import cache, routing, run_view, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
-from lvm_core.config import parse_sizes
+from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data import is_available
-from lvm_core.jobs import INTERRUPTED, MAX_EPOCHS, MAX_LATENT, default_configs, registry
+from lvm_core.jobs import INTERRUPTED, default_configs, registry
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -101,7 +101,7 @@ def settings_form() -> None:
     kind = c2.radio("Model", list(KINDS), key="train_kind", persist_state=KEEP, horizontal=True,
                     help="Denoising AE: an AE trained to rebuild clean images from noisy inputs")
     arch = c3.radio("Architecture", ["mlp", "conv"], key="train_arch", persist_state=KEEP, horizontal=True)
-    c4.number_input("Latent size", 1, MAX_LATENT, key="train_latent", persist_state=KEEP)
+    c4.number_input("Latent size", 1, MAX_LATENT_DIM, key="train_latent", persist_state=KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.text_input("Hidden sizes" if arch == "mlp" else "Conv channels", key=f"train_hidden_{arch}", persist_state=KEEP,
                   help="mlp: layer widths, e.g. '256' or '512, 256'; conv: channels of the stride-2 convs")

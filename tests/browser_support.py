@@ -194,6 +194,27 @@ def box_select(page, corner0: tuple[float, float], corner1: tuple[float, float],
     page.mouse.up()
 
 
+# Counts the app's script runs as the browser sees them: stApp's script-state turning to "running".
+_COUNT_RUNS_JS = """() => {
+  window.__lvmRuns = 0;
+  if (window.__lvmRunObserver) return;       // one observer per page: a second would count each run twice
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__lvmRunObserver = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__lvmRuns++;
+  });
+  window.__lvmRunObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def count_runs(page) -> None:
+    """Start counting Streamlit reruns in this page; read the count with counted_runs(page)."""
+    page.evaluate(_COUNT_RUNS_JS)
+
+
+def counted_runs(page) -> int:
+    return page.evaluate("() => window.__lvmRuns")
+
+
 def isolated_points(points: list[dict], k: int) -> list[dict]:
     """k points (of plotly_points) among the inner 90% of the map that stand farthest from their nearest
     neighbour on screen, most isolated first: the mouse on one of them can only mean it."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from conftest import open_page
 from lvm_core.catalog import SHIPPED_DIR
@@ -117,3 +116,10 @@ def test_contrasting_pair_prefers_walks_that_differ():
     assert labels[a] != labels[b]
     moved[[a, b]] += 5.0                                               # only this pair's walk changes
     assert contrasting_pair(model, model, codes, moved, labels) == (a, b)
+
+
+def test_a_browser_that_cannot_decode_switches_the_session_to_the_server():
+    """The component's "failed" report (tests/test_browser_decoder.py) is kept for the session: server decoding."""
+    at = open_page("pages/sliders.py", "digits", DIGITS_VAE,
+                   _lvm_live_failed="the browser could not run the decoder: no WebAssembly")
+    assert notes(at) and "no WebAssembly" in notes(at)[0] and len(at.slider) == 8

@@ -53,7 +53,7 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
     assert job.status == "done" and saved.exists()
     assert [s.value for s in at.success] == ["saved class-demo.safetensors"]
     assert [m.label for m in at.metric] == ["Test reconstruction MSE", "5-NN accuracy of the codes",
-                                            "−ELBO (nats per image)"]
+                                            "Bernoulli −ELBO on grey levels (nats)"]
     assert at.progress == [] and at.slider(key=f"timeline_{job.id}").max == 1  # epochs 0..1 to scrub
 
     # This session: "Explore this model" selects it in the sidebar and opens the Latent space page.
@@ -76,10 +76,6 @@ def test_bad_settings_and_a_diverging_run_give_one_line_messages(models_dir):
     at = train_page(train_hidden_mlp="64, lots")
     at.button(key="train_start").click().run()
     assert "whole numbers" in at.error[0].value and not models_dir.exists()
-    at = train_page(train_hidden_mlp="100000000")   # the allocator's message, before bounds
-    at.button(key="train_start").click().run()
-    assert [e.value for e in at.error] == ["hidden sizes of 100000000 are too large: at most 4096 each"]
-    assert not models_dir.exists() and not at.exception
 
     at = train_page(train_lr=10.0, train_epochs=2)
     job = start_and_wait(at)

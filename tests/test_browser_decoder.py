@@ -51,3 +51,13 @@ def test_browser_decoder_is_cached_by_digest(decoder_page):
       return a === LvmDecoder.cached(payload.digest) && LvmDecoder.cached('no such digest') === undefined;
     }""", decoder_payload(ckpt))
     assert same
+
+
+def test_components_report_missing_weights_and_failures(decoder_page):
+    reports = decoder_page.evaluate("""() => {
+      const seen = [], report = (event, value) => seen.push([event, value]);
+      const none = LvmDecoder.forComponent({digest: 'never sent', payload: null}, report);
+      const bad = LvmDecoder.forComponent({digest: 'x', payload: {format: 'something else', layers: []}}, report);
+      return [none, bad, seen];
+    }""")
+    assert reports == [None, None, [["missing", "never sent"], ["failed", "unknown decoder format something else"]]]

@@ -3,19 +3,11 @@ with no Streamlit rerun until the release (Latent sliders, Interpolation scrubbe
 from __future__ import annotations
 
 import pytest
-from browser_support import requires_chromium, wait_idle
+from browser_support import count_runs, counted_runs, requires_chromium, wait_idle
 from test_browser_generate import go_to
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
-# Counts the app's script runs as the browser sees them (stApp's script-state going to "running").
-COUNT_RUNS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.__lvmRuns = 0;
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__lvmRuns++;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 STAR_X = """() => { const maps = [...document.querySelectorAll('.js-plotly-plot')]
   .filter(g => g._fullLayout && (g._fullLayout.annotations || []).some(a => a.text === '★'));
   return maps.length ? maps[0]._fullLayout.annotations[0].x : null; }"""
@@ -24,7 +16,7 @@ STAR_X = """() => { const maps = [...document.querySelectorAll('.js-plotly-plot'
 def drag_and_watch(page, root_selector: str, slider, dx: float = 120, steps: int = 12) -> tuple[set[str], int]:
     """Press a range input, move in steps reading the frame after each, release.
     Returns the distinct frames (canvas data URLs) seen before release and the runs counted before it."""
-    page.evaluate(COUNT_RUNS)
+    count_runs(page)
     canvas = page.locator(f"{root_selector} canvas").first
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
@@ -35,7 +27,7 @@ def drag_and_watch(page, root_selector: str, slider, dx: float = 120, steps: int
     for i in range(1, steps + 1):
         page.mouse.move(x + dx * i / steps, y)
         seen.add(canvas.evaluate("c => c.toDataURL()"))
-    runs = page.evaluate("() => window.__lvmRuns")
+    runs = counted_runs(page)
     page.mouse.up()
     return seen, runs
 
@@ -55,7 +47,7 @@ def test_slider_drag_redraws_before_release_without_reruns(app_url, browser_page
     # on release Python gets the code: the star on the map follows
     page.wait_for_function(f"old => ({STAR_X})() !== old", arg=star_before, timeout=30_000)
     wait_idle(page)
-    assert page.evaluate("() => window.__lvmRuns") >= 1
+    assert counted_runs(page) >= 1
     assert page.get_by_text("Live decoding is off").count() == 0
 
 

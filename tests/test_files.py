@@ -29,3 +29,18 @@ def test_csv_text_quotes_what_needs_quoting():
     text = csv_text(["index", "class"], [[0, "T-shirt/top"], [1, 'a, "b"']])
     assert text.splitlines()[0] == "index,class"
     assert list(csv.reader(io.StringIO(text))) == [["index", "class"], ["0", "T-shirt/top"], ["1", 'a, "b"']]
+
+
+def test_write_new_file_without_hard_links_never_replaces_a_file_made_meanwhile(tmp_path, monkeypatch):
+    """On a filesystem without hard links, another process takes x.safetensors between the free-name
+    check and the write: that file is kept (os.replace would have overwritten it) and we get x-2."""
+    def no_links_and_a_rival(src, dst):
+        if dst.name == "x.safetensors":
+            dst.write_bytes(b"theirs")
+        raise PermissionError(1, "hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links_and_a_rival)
+    path = write_new_file(tmp_path, "x", ".safetensors", lambda stem: stem.encode())
+    assert path.name == "x-2.safetensors" and path.read_bytes() == b"x-2"
+    assert (tmp_path / "x.safetensors").read_bytes() == b"theirs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x-2.safetensors", "x.safetensors"]   # no temp files

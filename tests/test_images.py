@@ -121,3 +121,14 @@ def test_too_many_pixels_is_refused_before_decoding():
 def test_enlarge_repeats_pixels():
     image = np.array([[0.0, 1.0]])
     assert enlarge(image, 2).tolist() == [[0, 0, 1, 1], [0, 0, 1, 1]]
+
+
+def test_make_grid_tiles_in_reading_order_with_padding_only_between_tiles():
+    from lvm_core.images import make_grid
+
+    images = np.stack([np.full((2, 3), v, np.float32) for v in (0.1, 0.2, 0.3)])
+    grid = make_grid(images, ncols=2, pad=1, pad_value=1.0)
+    assert grid.shape == (2 * 3 - 1, 2 * 4 - 1)
+    assert np.allclose(grid[:2, :3], 0.1) and np.allclose(grid[:2, 4:], 0.2) and np.allclose(grid[3:, :3], 0.3)
+    assert np.allclose(grid[2], 1.0) and np.allclose(grid[:, 3], 1.0) and np.allclose(grid[3:, 4:], 1.0)
+    assert make_grid(images, ncols=3, pad=0).shape == (2, 9)

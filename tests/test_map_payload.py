@@ -46,3 +46,11 @@ def test_a_tsne_map_is_not_invertible_and_3d_maps_are_refused():
     assert header["invertible"] is False and "mean" not in arrays
     with pytest.raises(ValueError, match="2-D"):
         pack_map(np.zeros((50, 3)), np.arange(50), np.zeros(50), np.zeros(50), codes, images, images, "pca")
+
+
+def test_colour_images_travel_as_height_width_channels():
+    codes, xy, images = _map("pca")
+    colour = np.stack([images, 1 - images, images / 2], axis=-1)   # (N, H, W, 3)
+    header, arrays = unpack_map(pack_map(xy, np.arange(50), np.zeros(50), np.zeros(50), codes, colour, colour, "pca"))
+    assert header["channels"] == 3 and (header["height"], header["width"]) == (8, 8)
+    np.testing.assert_array_equal(arrays["recons"], np.round(colour * 255).astype(np.uint8))

@@ -109,3 +109,12 @@ def test_score_samples_rejects_nan_and_wrong_sizes():
         score_samples(clf, np.full((4, 8, 8), np.nan))
     with pytest.raises(ValueError, match="8x8"):
         score_samples(clf, np.zeros((4, 28, 28)))
+
+
+def test_a_diverging_classifier_run_raises_and_returns_nothing(digits):
+    from lvm_core import TrainingDiverged
+    from lvm_core.quality import train_classifier
+
+    train, test = digits
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 2"):
+        train_classifier(train, test, epochs=1, lr=float("inf"))

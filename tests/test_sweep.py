@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from lvm_core import load_checkpoint
+from lvm_core import LvmError, load_checkpoint
 from lvm_core.catalog import SHIPPED_DIR
 from lvm_core.cli import main
 from lvm_core.inference import per_pixel_mse
@@ -41,8 +40,11 @@ def test_the_cli_writes_a_sweep_the_page_reads(tmp_path, capsys):
     assert "z=  8" in capsys.readouterr().out
     sweep = load_sweep("digits", tmp_path)
     assert sweep["sizes"] == [8] and set(sweep_checkpoints(sweep, tmp_path)) == {8}
-    out.write_text("{not json")
-    assert load_sweep("digits", tmp_path) is None
+    assert load_sweep("kmnist", tmp_path) is None                 # no sweep: nothing to show
+    for damage in ("{not json", json.dumps({**sweep, "ae_mse": sweep["ae_mse"] * 2})):
+        out.write_text(damage)
+        with pytest.raises(LvmError, match="nonlinear_pca_digits.json is damaged"):
+            load_sweep("digits", tmp_path)
     assert main(["sweep", str(tmp_path / "missing.safetensors")]) == 1
 
 

@@ -17,6 +17,7 @@ from lvm_core.export import decoder_payload
 
 COMPONENTS_DIR = Path(__file__).resolve().parent
 _SENT = "_lvm_decoders_sent"          # session_state: digests whose weights this session's browser holds
+_FAILED = "_lvm_live_failed"          # session_state: why the browser could not decode (then: server side)
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +40,7 @@ def live_decoding_enabled() -> bool:
 def decoder_data(ckpt: Checkpoint) -> dict:
     """The decoder part of a component's data: {"digest", "payload"}. The payload (weights) is sent the
     first time this session shows this model, and None after that: the browser keeps decoders by digest.
-    A browser that lacks it (a reloaded tab keeps its session) asks again; see resend_if_missing."""
+    A browser that lacks it (a reloaded tab keeps its session) asks again; see handle_reports."""
     sent = st.session_state.setdefault(_SENT, set())
     payload = None if ckpt.digest in sent else decoder_payload(ckpt)
     sent.add(ckpt.digest)
@@ -51,7 +52,21 @@ def resend_if_missing(missing: str | None) -> None:
     so forget that it was sent and rerun (the next data carries the weights)."""
     if missing:
         st.session_state.setdefault(_SENT, set()).discard(missing)
-        st.rerun()     # rare (a tab reloaded mid-session), so the whole page is fine
+        st.rerun()     # rare (a reloaded tab), so the whole page is fine
+
+
+# Mount a decoding component with **REPORT_CALLBACKS, then call handle_reports(result).
+REPORT_CALLBACKS = {"on_missing_change": lambda: None, "on_failed_change": lambda: None}
+
+
+def handle_reports(result) -> None:
+    """Act on a component's two reports (trigger values; mount it with **REPORT_CALLBACKS):
+    "missing": the browser lacks that digest's decoder (a reloaded tab): forget it was sent, rerun to resend;
+    "failed": the browser could not run the decoder: this session falls back to server-side decoding."""
+    resend_if_missing(result.missing)
+    if result.failed:
+        st.session_state[_FAILED] = f"the browser could not run the decoder: {result.failed}"
+        st.rerun()
 
 
 FALLBACK_NOTE = "Live decoding is off ({}): the image is decoded on the server after each change."
@@ -61,6 +76,8 @@ def fallback_reason(*ckpts: Checkpoint) -> str | None:
     """Why these models cannot be decoded in the browser (for FALLBACK_NOTE), or None when they can."""
     if not live_decoding_enabled():
         return "LVM_LIVE_DECODING=0, or this Streamlit has no components v2"
+    if st.session_state.get(_FAILED):
+        return st.session_state[_FAILED]
     from lvm_core.export import ExportError
 
     for ckpt in ckpts:

@@ -8,7 +8,7 @@ import streamlit as st
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.export import encode_array
 
-from . import COMPONENTS_DIR, component_js, decoder_data, resend_if_missing
+from . import COMPONENTS_DIR, REPORT_CALLBACKS, component_js, decoder_data, handle_reports
 
 _CSS = (COMPONENTS_DIR / "decoder" / "live.css").read_text()
 _sliders = _scrubber = None
@@ -29,8 +29,8 @@ def latent_sliders(ckpt: Checkpoint, start_code: np.ndarray, dims: list[dict], *
         return None
     result = _sliders(key=f"{key}-{token}", data={**decoder_data(ckpt), "token": token, "side": side,
                                                   "code": [float(v) for v in start_code], "dims": dims},
-                      default={"code": None}, on_code_change=lambda: None, on_missing_change=lambda: None)
-    resend_if_missing(result.missing)
+                      default={"code": None}, on_code_change=lambda: None, **REPORT_CALLBACKS)
+    handle_reports(result)
     return None if result.code is None else np.asarray(result.code, np.float32)
 
 
@@ -45,7 +45,6 @@ def path_scrubber(models: dict[str, Checkpoint], paths: dict[str, np.ndarray], *
     data = {"token": token, "side": side, "models": [
         {"label": label, **decoder_data(ckpt), "path": encode_array(paths[label]), "steps": len(paths[label])}
         for label, ckpt in models.items()]}
-    result = _scrubber(key=f"{key}-{token}", data=data, default={"t": None},
-                       on_t_change=lambda: None, on_missing_change=lambda: None)
-    resend_if_missing(result.missing)
+    result = _scrubber(key=f"{key}-{token}", data=data, default={"t": None}, on_t_change=lambda: None, **REPORT_CALLBACKS)
+    handle_reports(result)
     return result.t

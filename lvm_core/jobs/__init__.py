@@ -1,22 +1,21 @@
 """Training runs for the Train page, each in its own worker process.
 
-How a run flows: the page calls registry().submit() (scheduler.py), which checks the run's size
-(defaults.py), reserves a file name (naming.py), writes a run record (records.py) and queues a
-TrainingJob (job.py). When a slot is free a watcher thread starts worker.run() in a child process
+How a run flows: the page calls registry().submit() (scheduler.py), which reserves a file name
+(naming.py), writes a run record (records.py) and queues a TrainingJob (job.py). When a slot is free a watcher thread starts worker.run() in a child process
 (forkserver, lower CPU priority); the child trains with fit(), sends progress, per-epoch latent maps
 (snapshots.py) and its outcome back over a queue, and saves the checkpoint under a name no other file
 has. The page polls job.progress() and may stop the run, if its session started it.
 
 Nothing here imports Streamlit.
 """
-from .defaults import DEFAULT_RUN, DEFAULT_RUNS, MAX_EPOCHS, MAX_LATENT, check_run_size, default_configs
+from .defaults import DEFAULT_RUN, DEFAULT_RUNS, default_configs
 from .job import (ACTIVE, DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, Progress,
                   TrainingJob)
 from .naming import safe_stem, save_new_checkpoint
 from .scheduler import JobRegistry, NotYourRun, TrainingBusy, max_running_from_env, registry
 from .snapshots import SNAPSHOT_POINTS, Snapshot, binned_curve, latent_map_2d
 
-__all__ = ["DEFAULT_RUN", "DEFAULT_RUNS", "MAX_EPOCHS", "MAX_LATENT", "check_run_size", "default_configs", "ACTIVE", "DIVERGED", "DONE",
+__all__ = ["DEFAULT_RUN", "DEFAULT_RUNS", "default_configs", "ACTIVE", "DIVERGED", "DONE",
            "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "STOPPED", "Progress", "TrainingJob", "safe_stem",
            "save_new_checkpoint", "JobRegistry", "NotYourRun", "TrainingBusy", "max_running_from_env", "registry",
            "SNAPSHOT_POINTS", "Snapshot", "binned_curve", "latent_map_2d"]

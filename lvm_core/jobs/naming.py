@@ -17,19 +17,20 @@ def safe_stem(name: str) -> str:
 
 
 def free_stem(folder: Path, stem: str, taken=()) -> str:
-    """The first candidate with no file in folder and not in `taken` (names reserved by waiting runs)."""
+    """The first free name for stem (no file in folder, not in `taken`: names reserved by waiting runs)."""
     return next(c for c in candidate_names(safe_stem(stem))
                 if c not in taken and not (folder / f"{c}{SUFFIX}").exists())
 
 
 def temp_prefix(tag: str) -> str:
-    """Temp files of a save tagged `tag` start with this (a crashed run's leftovers are found by it)."""
+    """Temp files of a save tagged `tag` start with this (lvm_core.files.write_temp_file's naming),
+    so a crashed run's leftovers are found by its id."""
     return f".{tag}."
 
 
 def save_new_checkpoint(folder: Path, stem: str, serialise: Callable[[str], bytes], tag: str | None = None) -> Path:
     """Write serialise(stem) to folder/<stem>.safetensors, or <stem>-2, -3...: never replaces a file
-    (lvm_core.files.write_new_file); temp files are named for `tag`."""
+    (lvm_core.files.write_new_file); its temp file is named for `tag` (a run's id)."""
     path = write_new_file(folder, stem, SUFFIX, serialise, tag=tag)
     if path is None:
         raise LvmError(f"no free file name for {stem!r} in the models folder")

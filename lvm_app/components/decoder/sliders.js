@@ -3,8 +3,8 @@
 // data: {digest, payload, token, code: [D], dims: [{d, lo, hi, step, help}], side, caption}
 export default function (component) {
   const { data, setStateValue, setTriggerValue, parentElement } = component;
-  const decoder = data.payload ? LvmDecoder.loadDecoder(data.payload) : LvmDecoder.cached(data.digest);
-  if (!decoder) { setTriggerValue("missing", data.digest); return; }
+  const decoder = LvmDecoder.forComponent(data, setTriggerValue);
+  if (!decoder) return;
 
   let root = parentElement.querySelector(".lvm-sliders");
   if (!root) {
@@ -29,9 +29,12 @@ export default function (component) {
 
   let frames = Number(root.dataset.frames || 0);
   const redraw = () => {
+    const start = performance.now();
     LvmDecoder.draw(canvas, decoder.decode(z), decoder.imageShape);
+    const end = performance.now();
     root.dataset.frames = String(++frames);      // read by tests and benchmarks/live_decoding.py
-    root.dataset.lastFrameMs = String(performance.now());
+    root.dataset.lastFrameMs = String(end);
+    root.dataset.drawMs = String(Number(root.dataset.drawMs || 0) + end - start);
   };
 
   const layout = JSON.stringify(data.dims);

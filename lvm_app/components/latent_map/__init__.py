@@ -17,6 +17,7 @@ import numpy as np
 import streamlit as st
 
 from lvm_app.plots import CLASS_COLOURS, marker_size
+from lvm_core.inference import to_display
 from lvm_core.map_payload import pack_map
 from lvm_core.selection import is_region, selected_indices
 
@@ -57,7 +58,7 @@ def payload(map_key: str, _latent_map, _codes: np.ndarray, _images, _recon: np.n
     """The packed map (lvm_core.map_payload) for map_key, built once per map and server process."""
     rows = _latent_map.indices
     return pack_map(_latent_map.embedding, rows, _latent_map.labels, _latent_map.errors, _codes[rows],
-                    _images[rows, 0].numpy(), _recon[rows], header["method"], header)
+                    to_display(_images[rows]), _recon[rows], header["method"], header)
 
 
 def map_header(map_key: str, method: str, method_name: str, class_names, n: int, model_digest: str) -> dict:

@@ -56,15 +56,14 @@ const PREVIEW_HTML = `
     </div>
   </div>`;
 
-function drawImage(canvas, pixels, h, w, scale) {
-  // pixels: h*w values, uint8 0..255 or float in [0, 1] (scale 255)
+function drawImage(canvas, pixels, h, w, channels) {
+  // pixels: h*w*channels uint8 values in H-W-C order (grey: channels 1)
   canvas.width = w;
   canvas.height = h;
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(w, h);
   for (let i = 0; i < h * w; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(pixels[i] * scale)));
-    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = v;
+    for (let c = 0; c < 3; c++) image.data[4 * i + c] = pixels[i * channels + (channels === 3 ? c : 0)];
     image.data[4 * i + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
@@ -266,11 +265,11 @@ class LatentMap {
   }
 
   showPoint(row, kind) {
-    const { height: h, width: w } = this.header, size = h * w;
+    const { height: h, width: w, channels } = this.header, size = h * w * channels;
     const index = this.a.indices[row], label = this.a.labels[row];
     const name = this.header.class_names[label] ?? String(label);
-    drawImage(this.preview.querySelector(".lvm-original"), this.a.originals.subarray(row * size, (row + 1) * size), h, w, 1);
-    drawImage(this.preview.querySelector(".lvm-recon"), this.a.recons.subarray(row * size, (row + 1) * size), h, w, 1);
+    drawImage(this.preview.querySelector(".lvm-original"), this.a.originals.subarray(row * size, (row + 1) * size), h, w, channels);
+    drawImage(this.preview.querySelector(".lvm-recon"), this.a.recons.subarray(row * size, (row + 1) * size), h, w, channels);
     const what = { nearest: "Nearest point", selected: "Selected point", point: "Point" }[kind];
     this.preview.querySelector(".lvm-map-caption").textContent = `${what} ${index} · class ${name}`;
     this.preview.querySelector(".lvm-map-note").textContent = kind === "nearest"
@@ -286,11 +285,9 @@ class LatentMap {
     const d = this.header.latent_dim, mean = this.a.mean, comp = this.a.components;
     const z = new Float32Array(d);
     for (let j = 0; j < d; j++) z[j] = mean[j] + spot[0] * comp[j] + spot[1] * comp[d + j];
-    const image = decoder.decode(z);
-    const { height: h, width: w } = this.header;
     const original = this.preview.querySelector(".lvm-original");
     original.getContext("2d").clearRect(0, 0, original.width, original.height);
-    drawImage(this.preview.querySelector(".lvm-recon"), image, h, w, 255);
+    LvmDecoder.draw(this.preview.querySelector(".lvm-recon"), decoder.decode(z), decoder.imageShape);
     this.preview.querySelector(".lvm-map-caption").textContent = "Decoded here: a code no image has";
     this.preview.querySelector(".lvm-map-note").textContent =
       `z = (${Array.from(z.slice(0, 4), (v) => v.toFixed(2)).join(", ")}${d > 4 ? ", …" : ""})`;
