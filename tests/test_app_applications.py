@@ -62,6 +62,13 @@ def test_anomalies_page_flags_made_up_images(source, verdict):
     assert [m.label for m in at.metric][-1] == "Reconstruction error"
 
 
+def test_score_an_image_opens_on_a_test_image_it_calls_normal():
+    at = open_page("pages/anomalies.py")
+    assert at.radio(key="anomaly_source").value == "a test image"
+    assert [m.label for m in at.metric][-1] == "Reconstruction error"    # something scored without a click
+    assert "normal: it scores above" in markdown(at)
+
+
 def test_anomalies_page_scores_an_upload_and_refuses_a_non_image():
     at = open_page("pages/anomalies.py")
     at.radio(key="anomaly_source").set_value("upload a picture").run()
