@@ -67,6 +67,13 @@ def test_a_clicked_point_stays_ringed_after_the_mouse_leaves(app_url, browser_pa
                           ".map(s => [s.type, s.xanchor, s.yanchor])")
     assert rings and all(r == ["circle", pytest.approx(target["x"]), pytest.approx(target["y"])] for r in rings)
     assert page.evaluate(PREVIEW)["caption"].startswith(f"Selected point {index} ·")
+    # the details below the map make the page scroll; hovering still means the point under the mouse
+    page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollBy(0, 120)")
+    page.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop > 0")
+    other = isolated_points(plotly_points(page), 2)[1]
+    hover(page, other["px"], other["py"])
+    page.wait_for_function("i => document.querySelector('.lvm-map-preview').dataset.index === String(i)",
+                           arg=int(other["custom"]), timeout=10_000)
 
 
 def empty_spot(page, points: list[dict]) -> tuple[float, float]:

@@ -191,36 +191,42 @@ class LatentMap {
     if (this.preview.dataset.kind === "none" || this.preview.dataset.kind === "selected") this.showSelected();
   }
 
-  // Page pixels of every point, recomputed after each redraw (zoom, pan, legend clicks).
+  // Pixels of every point in the plotting area, recomputed after each redraw (zoom, pan, legend clicks).
+  // Relative to the plotting area, so scrolling the page (which moves the map) needs no recomputation.
   screen() {
     if (this.pixels) return this.pixels;
-    const L = this.gd._fullLayout, box = this.gd.getBoundingClientRect();
+    const L = this.gd._fullLayout;
     const px = new Float32Array(this.n).fill(NaN), py = new Float32Array(this.n).fill(NaN);
     this.gd._fullData.forEach((t, c) => {
       if (t.visible !== true || !this.rowsOfTrace[c]) return;
       for (const row of this.rowsOfTrace[c]) {
-        px[row] = box.left + L._size.l + L.xaxis.l2p(this.a.xy[2 * row]);
-        py[row] = box.top + L._size.t + L.yaxis.l2p(this.a.xy[2 * row + 1]);
+        px[row] = L.xaxis.l2p(this.a.xy[2 * row]);
+        py[row] = L.yaxis.l2p(this.a.xy[2 * row + 1]);
       }
     });
-    this.pixels = { px, py, box, L };
+    this.pixels = { px, py };
     return this.pixels;
   }
 
+  // A client (viewport) pixel -> [u, v] in the plotting area.
+  local(x, y) {
+    const box = this.gd.getBoundingClientRect(), L = this.gd._fullLayout;
+    return [x - box.left - L._size.l, y - box.top - L._size.t];
+  }
+
   nearest(x, y) {
-    const { px, py } = this.screen();
+    const { px, py } = this.screen(), [u, v] = this.local(x, y);
     let best = -1, bestD = Infinity;
     for (let i = 0; i < this.n; i++) {
-      const d = (px[i] - x) ** 2 + (py[i] - y) ** 2;
+      const d = (px[i] - u) ** 2 + (py[i] - v) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     }
     return { row: best, distance: Math.sqrt(bestD) };
   }
 
-  // Page pixel -> data coordinates, or null outside the plotting area.
+  // A client pixel -> data coordinates, or null outside the plotting area.
   dataAt(x, y) {
-    const { box, L } = this.screen();
-    const u = x - box.left - L._size.l, v = y - box.top - L._size.t;
+    const L = this.gd._fullLayout, [u, v] = this.local(x, y);
     if (u < 0 || v < 0 || u > L._size.w || v > L._size.h) return null;
     return [L.xaxis.p2l(u), L.yaxis.p2l(v)];
   }
@@ -234,7 +240,9 @@ class LatentMap {
       if (this.frame) return;
       this.frame = requestAnimationFrame(() => { this.frame = 0; this.hover(...pending, radius); });
     };
-    const onDown = (e) => { down = [e.clientX, e.clientY]; };
+    // Only a press on the plotting area itself (plotly's drag layer) can be a click on a point: not the
+    // toolbar, the legend or the colour bar, which sit over the plot too.
+    const onDown = (e) => { down = e.target.classList && e.target.classList.contains("nsewdrag") ? [e.clientX, e.clientY] : null; };
     const onUp = (e) => {
       if (!down || Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) { down = null; return; }
       down = null;
