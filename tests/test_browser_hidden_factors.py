@@ -1,4 +1,6 @@
 """The Hidden factors page in a real browser: moving the factor slider redraws the decoded frame."""
+import re
+
 import pytest
 
 from browser_support import open_page, requires_chromium, wait_idle
@@ -19,10 +21,14 @@ def test_moving_the_factor_slider_changes_the_frame(app_url, browser_page):
     page.get_by_text("+0.0 steps:", exact=False).first.wait_for(timeout=SLOW_MS)
     wait_idle(page, SLOW_MS)
     before = page.locator(IMAGE).first.get_attribute("src")
-    knob = page.locator('[data-testid="stMain"] [role="slider"]').first   # the step slider comes first
-    knob.focus()
-    knob.press("ArrowRight")
-    knob.press("ArrowRight")
+    # drag the step slider's knob (the first slider on the page) to the right
+    knob = page.locator('[data-testid="stSlider"] input[type="range"]').first.locator("xpath=../..")
+    box = knob.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
     page.wait_for_function(NEW_SOURCE, arg=[IMAGE, before], timeout=SLOW_MS)
-    page.get_by_text("+1.0 steps:", exact=False).first.wait_for(timeout=SLOW_MS)
+    wait_idle(page, SLOW_MS)
+    assert page.get_by_text(re.compile(r"^\+[12]\.\d steps: ")).count() == 1   # the frame now sits further along
     assert page.get_by_role("heading", name="Hidden factors").is_visible()
