@@ -26,21 +26,15 @@ def new_samples():
     st.session_state.sample_seed += 1
 
 
-left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
-left.button("🎲 New samples", key="new_samples", on_click=new_samples, width="stretch")
-seed = int(right.number_input("Seed", 0, 10**6, key="sample_seed"))
-
 try:
     clf = generate.classifier(sel.dataset)
 except CheckpointError as exc:
     st.error(f"Sample quality cannot be scored: {exc}")
     clf = None
 GRIDS = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
-drawn = [generate.samples(ckpt.digest, ckpt, prior, seed, GRID) for _, ckpt, prior in GRIDS]
-drawn = [images if np.isfinite(images).all() else None for images in drawn]
 
 
-def scoring() -> list:
+def scoring(drawn: list, seed: int) -> list:
     """Futures of the floor's and each grid's SampleQuality (None where a grid cannot be scored)."""
     if clf is None:
         return [None] * (1 + len(GRIDS))
@@ -55,41 +49,57 @@ def result(future):
     return future.result() if future is not None and future.done() and future.exception() is None else None
 
 
-waiting = any(f is not None and not f.done() for f in scoring())
-samples_tab, why_tab = st.tabs(["Samples", "Why: where the codes are vs where the samples come from"])
-
-
-def show_grids():
-    """The three grids at once and their scores as they come: while one is missing this fragment
-    reruns every POLL_S (only it, not the page); the run that finds them all redraws the page once
-    so that the timer stops."""
-    futures = scoring()
+def show_scores(drawn: list, seed: int, waiting: bool):
+    """Each grid's verdict and score as they come. While one is missing this fragment reruns every
+    POLL_S (only it); the run that finds them all redraws the page once, so that the timer stops."""
+    futures = scoring(drawn, seed)
     floor, *scores = map(result, futures)
     ready = [q for q in scores if q is not None]
-    for column, (title, ckpt, prior), images, q, future in zip(st.columns(3), GRIDS, drawn, scores, futures[1:]):
-        with column:
-            st.subheader(title)
-            st.caption(generate.PRIORS[prior])
-            if images is None:
-                st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
-                continue
-            st.image(enlarge(make_grid(images[:GRID], ncols=8), 2), clamp=True, width="stretch",
-                     output_format="PNG")
-            if clf is None:
-                st.markdown(generate.quality_caption(None, None))
-            elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
-                st.error(f"Sample quality cannot be scored: {failed}")
-            elif q is None or floor is None:
-                st.caption("⏳ scoring 2,000 samples…")
-            else:
-                st.markdown(f"**{generate.verdict(prior, q, ready, sel.dataset)}** · "
+    for column, (_, _, prior), images, q, future in zip(st.columns(3), GRIDS, drawn, scores, futures[1:]):
+        if images is None:
+            continue
+        if clf is None:
+            column.markdown(generate.quality_caption(None, None))
+        elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
+            column.error(f"Sample quality cannot be scored: {failed}")
+        elif q is None or floor is None:
+            column.caption("⏳ scoring 2,000 samples…")
+        else:
+            column.markdown(f"**{generate.verdict(prior, q, ready, sel.dataset)}** · "
                             + generate.quality_caption(q, floor))
     if waiting and all(f is None or f.done() for f in futures):
         st.rerun()
 
 
+def new_samples():
+    st.session_state.sample_seed += 1
+
+
+def sample_grids():
+    """The button, the seed and the three grids: a fragment, so a click redraws only this (the grids
+    decode their 64 samples at once; the scores come from the background scorer)."""
+    left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
+    left.button("🎲 New samples", key="new_samples", on_click=new_samples, width="stretch")
+    seed = int(right.number_input("Seed", 0, 10**6, key="sample_seed"))
+    drawn = []
+    for column, (title, ckpt, prior) in zip(st.columns(3), GRIDS):
+        with column:
+            st.subheader(title)
+            st.caption(generate.PRIORS[prior])
+            images = generate.samples(ckpt.digest, ckpt, prior, seed, GRID)
+            if not np.isfinite(images).all():
+                st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
+                images = None
+            else:
+                st.image(enlarge(make_grid(images, ncols=8), 2), clamp=True, width="stretch", output_format="PNG")
+            drawn.append(images)
+    waiting = any(f is not None and not f.done() for f in scoring(drawn, seed))
+    st.fragment(show_scores, run_every=POLL_S if waiting else None)(drawn, seed, waiting)
+
+
+samples_tab, why_tab = st.tabs(["Samples", "Why: where the codes are vs where the samples come from"])
 with samples_tab:
-    st.fragment(show_grids, run_every=POLL_S if waiting else None)()
+    st.fragment(sample_grids)()
     st.caption("Fréchet distance: between the samples and the train images in the feature space of a small "
                "classifier (LeNet) trained on this dataset; lower is closer. Confidence: its mean top class "
                "probability; scribbles that look like no class get less.")

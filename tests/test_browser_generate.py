@@ -11,6 +11,8 @@ IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
 AXES = "i => { const L = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
 NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); return i !== null && i.src !== old; }"
 
+SCORED = "() => [...document.querySelectorAll('strong')].filter(e => e.textContent.startsWith('Fréchet')).length === 3"
+
 
 def go_to(page, app_url: str, title: str, dataset: str = "scikit-learn 8x8 digits (offline)") -> None:
     open_page(page, app_url, "")
@@ -33,7 +35,10 @@ def test_new_samples_redraw_the_grids(app_url, browser_page):
     wait_idle(page)
     after = [grids.nth(i).get_attribute("src") for i in range(3)]
     assert all(a != b for a, b in zip(after, before))
-    assert page.locator("strong", has_text="Fréchet distance").count() == 3   # one score per grid
+    # the scores come from the background scorer after the grids: wait for one per grid, with its verdict
+    page.wait_for_function(SCORED, timeout=120_000)
+    verdicts = page.locator("strong", has_text="→").all_inner_texts()
+    assert len(verdicts) == 3 and verdicts[0].startswith("noise → ") and verdicts[2].startswith("fitted prior → ")
 
 
 def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, digits_2d_vae, browser_page):
