@@ -218,7 +218,7 @@ async def run_class(browser, app: AppServer, n: int, clicks: int, budget_s: floa
     training_rss, _ = proc_stats(app.proc.pid)
     lost = sum(not ok for ok in await asyncio.gather(*(s.alive() for s in students)))
     result = dict(n=n, students=students, wall=wall, cpu=cpu - cpu0, rss=rss, rss0=rss0, training_rss=training_rss,
-                  lost=lost + len(pending), load=load, trainer_errors=trainer.errors)
+                  lost=lost, unfinished=len(pending), load=load, trainer_errors=trainer.errors)
     await asyncio.gather(*(s.page.context.close() for s in students + [trainer]), return_exceptions=True)
     return result
 
@@ -234,7 +234,8 @@ def report(r: dict, base: dict | None) -> None:
     for what in ("open map", "click -> image", "open sliders", "slider step", "open AE vs VAE", "switch model",
                  "click -> image, one run training"):
         print(f"  {what:34s} {percentiles(times[what])}")
-    print(f"  errors {len(errors)}, sessions lost {r['lost']}; journeys took {r['wall']:.0f} s, "
+    print(f"  errors {len(errors)}, sessions lost {r['lost']}, journeys cut by the time budget {r['unfinished']}; "
+          f"journeys took {r['wall']:.0f} s, "
           f"server CPU {r['cpu']:.0f} s ({r['cpu'] / max(r['wall'], 1e-9):.2f} cores)")
     for e in (errors + r["trainer_errors"])[:5]:
         print(f"    {e}")

@@ -2,6 +2,9 @@
 cached samples and their quality scores, mixture samplers, PCA maps, and their figures."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,7 +20,9 @@ from lvm_core.quality import Classifier, SampleQuality, find_classifier, score_s
 from lvm_core.sampling import GaussianMixtureSampler, sample_normal
 
 from . import cache
-from .plots import CLASS_COLOURS
+from .plots import CLASS_COLOURS, PAIR_COLOURS
+
+CODES_COLOUR, PRIOR_COLOUR = PAIR_COLOURS
 
 SCORE_N = 2000          # samples behind each Fréchet distance; a grid shows the first of them
 MIXTURE_COMPONENTS = 10
@@ -42,27 +47,60 @@ def mixture(digest: str, _ckpt: Checkpoint) -> GaussianMixtureSampler:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def samples(digest: str, _ckpt: Checkpoint, prior: str, seed: int, n: int = SCORE_N) -> np.ndarray:
-    """(n, H, W) decoded samples of z from the prior ("normal") or the fitted mixture ("gmm")."""
+def codes(digest: str, _ckpt: Checkpoint, prior: str, seed: int) -> np.ndarray:
+    """(SCORE_N, D) z from the prior ("normal") or the fitted mixture ("gmm"); a seed is one draw."""
     if prior == "gmm":
-        z = mixture(digest, _ckpt).sample(n, seed)
-    else:
-        z = sample_normal(n, _ckpt.config.latent_dim, seed)
-    return decode(_ckpt.model, z)
+        return mixture(digest, _ckpt).sample(SCORE_N, seed)
+    return sample_normal(SCORE_N, _ckpt.config.latent_dim, seed)
 
 
-@st.cache_data(show_spinner="Scoring the samples…", max_entries=32)
-def quality(digest: str, _ckpt: Checkpoint, prior: str, seed: int) -> SampleQuality | None:
-    clf = classifier(_ckpt.dataset)
-    return score_samples(clf, samples(digest, _ckpt, prior, seed)) if clf else None
+@st.cache_data(show_spinner=False, max_entries=32)
+def samples(digest: str, _ckpt: Checkpoint, prior: str, seed: int, n: int = SCORE_N) -> np.ndarray:
+    """(n, H, W) the first n of the seed's SCORE_N decoded samples: a grid decodes only what it shows."""
+    return decode(_ckpt.model, codes(digest, _ckpt, prior, seed)[:n])
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def real_quality(dataset: str) -> SampleQuality | None:
+_SCORER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lvm-scorer")
+_SCORES: dict[tuple, Future] = {}
+_SCORES_LOCK = threading.Lock()
+_SCORES_KEPT = 96
+
+
+def quality_later(key: tuple, clf: Classifier, images: Callable[[], np.ndarray]) -> Future:
+    """The score of images() (N, H, W), made once per key on a background thread: drawing and scoring
+    2,000 samples takes seconds, so the grids show at once and the page polls for the number.
+    The Future's result is a SampleQuality (ValueError for broken samples)."""
+    with _SCORES_LOCK:
+        future = _SCORES.get(key)
+        if future is None or (future.done() and future.exception() is not None):
+            future = _SCORES[key] = _SCORER.submit(lambda: score_samples(clf, images()))
+            while len(_SCORES) > _SCORES_KEPT:      # oldest first: dicts keep insertion order
+                _SCORES.pop(next(iter(_SCORES)))
+        return future
+
+
+def sample_quality_later(digest: str, ckpt: Checkpoint, clf: Classifier, prior: str, seed: int) -> Future:
+    """The score of a seed's SCORE_N samples (the grid shows the first of them), decoded in the background."""
+    z = codes(digest, ckpt, prior, seed)
+    return quality_later((digest, prior, seed), clf, lambda: decode(ckpt.model, z))
+
+
+NOUNS = {"fashion": "clothes", "kmnist": "characters"}
+
+
+def verdict(prior: str, q: SampleQuality, scores: list[SampleQuality], dataset: str) -> str:
+    """A grid's lesson in words ("noise → mush", "fitted prior → digits"): mush when its Fréchet distance
+    is over twice the best of the grids shown beside it."""
+    source = "noise" if prior == "normal" else "fitted prior"
+    good = q.frechet <= 2 * min(s.frechet for s in scores)
+    return f"{source} → {NOUNS.get(dataset, 'digits') if good else 'mush'}"
+
+
+def real_quality_later(dataset: str, clf: Classifier) -> Future:
     """The floor: SCORE_N real test images scored like the samples (a Fréchet distance over few
-    samples is biased upwards, so the floor is measured with the same count)."""
-    clf = classifier(dataset)
-    return score_samples(clf, cache.dataset(dataset, "test").images[:SCORE_N]) if clf else None
+    samples is biased upwards, so the floor is measured with the same count), in the background."""
+    images = cache.dataset(dataset, "test").images[:SCORE_N]
+    return quality_later((dataset, "real test images"), clf, lambda: images)
 
 
 def quality_caption(q: SampleQuality | None, floor: SampleQuality | None) -> str:
@@ -163,27 +201,31 @@ def starred_codes_figure(key: str, revision: str, places: np.ndarray, labels: np
     return fig
 
 
-def prior_histograms(codes: dict[str, np.ndarray], dims: dict[str, list[int]], bins: int = 40) -> go.Figure:
+def prior_histograms(codes: dict[str, np.ndarray], dims: dict[str, list[int]], bins: int = 40,
+                     height: int = 190) -> go.Figure:
     """One row per model: histograms of its codes along a few dimensions, each with the N(0, 1)
-    density that z ~ N(0, I) draws from. codes: name -> (N, D)."""
+    density that z ~ N(0, I) draws from, all on one x-axis (so a spread far wider than the prior's
+    shows as such). codes: name -> (N, D)."""
     from plotly.subplots import make_subplots
 
     ncols = max(len(d) for d in dims.values())
-    fig = make_subplots(rows=len(codes), cols=ncols, horizontal_spacing=0.03, vertical_spacing=0.18,
+    picked = np.concatenate([z[:, dims[name]].ravel() for name, z in codes.items()])
+    lo, hi = min(np.percentile(picked, 0.5), -3.5), max(np.percentile(picked, 99.5), 3.5)
+    edges = np.linspace(lo, hi, bins + 1)
+    grid = np.linspace(lo, hi, 200)
+    fig = make_subplots(rows=len(codes), cols=ncols, horizontal_spacing=0.03, vertical_spacing=0.2,
                         subplot_titles=[f"{name}: z{d}" for name in codes for d in dims[name]])
     for r, (name, z) in enumerate(codes.items(), start=1):
         for c, d in enumerate(dims[name], start=1):
-            values = z[:, d]
-            lo, hi = min(np.percentile(values, 0.5), -3.5), max(np.percentile(values, 99.5), 3.5)
-            density, edges = np.histogram(values, bins=bins, range=(lo, hi), density=True)
-            grid = np.linspace(lo, hi, 200)
-            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=density, marker_color="#636efa",
+            density, _ = np.histogram(z[:, d], bins=edges, density=True)
+            fig.add_trace(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=density, marker_color=CODES_COLOUR,
                                  name="codes", showlegend=(r, c) == (1, 1)), row=r, col=c)
             fig.add_trace(go.Scatter(x=grid, y=np.exp(-grid ** 2 / 2) / np.sqrt(2 * np.pi), mode="lines",
-                                     line={"color": "#ef553b"}, name="N(0, 1) prior",
+                                     line={"color": PRIOR_COLOUR, "width": 3}, name="N(0, 1) prior",
                                      showlegend=(r, c) == (1, 1)), row=r, col=c)
-    fig.update_layout(height=260 * len(codes), bargap=0, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "y": -0.08})
+    fig.update_layout(height=height * len(codes), bargap=0, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
+    fig.update_xaxes(range=[lo, hi], matches="x")
     fig.update_yaxes(showticklabels=False)
     return fig
 

@@ -8,6 +8,9 @@ from plotly.colors import qualitative
 from lvm_core.map_store import LatentMap
 
 CLASS_COLOURS = qualitative.Plotly + qualitative.Dark24   # class c gets colour c: the same on every page
+# Two lines or bars compared on one chart (AE vs PCA, codes vs prior, train vs test): blue vs orange,
+# told apart in colour-blind vision and on a washed-out projector, unlike Plotly's blue vs red.
+PAIR_COLOURS = ("#1f77b4", "#ff7f0e")
 HOVER = "index %{customdata[0]:d}<br>class %{fullData.name}<br>error %{customdata[1]:.4f}<extra></extra>"
 
 

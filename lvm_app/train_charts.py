@@ -62,7 +62,7 @@ def epoch_figures(job_id: str, history: list[dict], variational: bool) -> list[g
     return [cached(("epochs", job_id, len(history), key), lambda: build(key, title)) for key, title in terms.items()]
 
 
-def map_figure(job_id: str, progress: Progress, class_names, index: int) -> go.Figure:
+def snapshot_map_figure(job_id: str, progress: Progress, class_names, index: int) -> go.Figure:
     """One snapshot of the fixed test subset in the class colours of every other chart, on axes that
     fit every snapshot so far, so epochs compare."""
     def build():

@@ -173,7 +173,7 @@ def export_onnx(ckpt, out) -> Path:
         import onnxscript  # noqa: F401  (the dynamo exporter imports it lazily; fail here with a clear message)
     except ImportError:
         raise ExportError("ONNX export needs the onnx and onnxscript packages: pip install onnx onnxscript") from None
-    from .checkpoints import atomic_write_bytes
+    from .files import atomic_write_bytes
 
     z = torch.zeros(2, ckpt.config.latent_dim)
     batch = torch.export.Dim("batch", min=1)

@@ -135,8 +135,8 @@ def split_factors(dataset: str, split: str, images, folder: Path | None = None) 
 
     The cache file is <folder>/factors/<dataset>_<split>_<fingerprint>_v<VERSION>.npz (folder: the
     map store's cache_dir(), i.e. $LVM_CACHE_DIR or .cache/); a file that cannot be read is measured again."""
-    from .checkpoints import atomic_write_bytes
-    from .projection import cache_dir
+    from .files import atomic_write_bytes
+    from .map_store import cache_dir
 
     x = _as_batch(images)
     path = Path(folder or cache_dir()) / "factors" / f"{dataset}_{split}_{_fingerprint(x)}_v{VERSION}.npz"

@@ -25,13 +25,7 @@ from .sampling import sample_normal
 
 GRID_IMAGES = 32          # test images reconstructed, and prior samples decoded, in each epoch's grids
 EMBEDDING_MAX = 2000      # test codes sent to the projector (its sprite stays a few MB)
-
-
-def app_logdir() -> Path:
-    """Where the Train page's runs write: <user models folder>/runs."""
-    from .catalog import user_models_dir
-
-    return user_models_dir() / "runs"
+RUNS_DIR = "runs"         # the Train page's runs write to <user models folder>/runs/<name>-<time>
 
 
 def run_dir(logdir, name: str) -> Path:

@@ -101,14 +101,17 @@ with unseen_tab:
                    "trained on. AUROC 1 would rank every unseen image above every seen one; 0.5 is chance.")
 
 with yours_tab:
-    source = st.radio("Image", ["upload a picture", "an inverted test image", "all white", "all black",
-                                "uniform noise"], horizontal=True, key="anomaly_source")
+    # opens on a built-in example (the image selected on the map, else the first): something to score at once
+    source = st.radio("Image", ["a test image", "an inverted test image", "all white", "all black",
+                                "uniform noise", "upload a picture"], horizontal=True, key="anomaly_source")
     if source == "upload a picture":
         image = uploaded_image(sel.dataset, key="anomaly_upload")
     else:
         index = st.session_state.get("selected_index")
         index = index if index is not None and 0 <= index < len(data) else 0
-        image = probes(data.images[index].numpy())[source.replace("an inverted test image", "inverted image")]
+        example = data.images[index].numpy()
+        image = example if source == "a test image" else \
+            probes(example)[source.replace("an inverted test image", "inverted image")]
     if image is not None:
         score, recon = anomaly_scores(ckpt.model, torch.from_numpy(image)[None])
         rank = float((enc.errors < score[0]).mean())

@@ -11,6 +11,7 @@ from lvm_core.latent import dimension_importance, dimension_order
 
 GRID = 64               # samples shown per grid (8 x 8)
 HIST_DIMS = 4           # dimensions per model in the histograms
+POLL_S = 0.5            # how often the grids' fragment looks for finished scores
 
 sel = current()
 st.title("AE vs VAE: sampling")
@@ -27,38 +28,88 @@ def new_samples():
 
 left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
 left.button("🎲 New samples", key="new_samples", on_click=new_samples, width="stretch")
-seed = right.number_input("Seed", 0, 10**6, key="sample_seed")
+seed = int(right.number_input("Seed", 0, 10**6, key="sample_seed"))
 
 try:
-    floor = generate.real_quality(sel.dataset)
+    clf = generate.classifier(sel.dataset)
 except CheckpointError as exc:
     st.error(f"Sample quality cannot be scored: {exc}")
-    floor = None
-grids = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
-for column, (title, ckpt, prior) in zip(st.columns(3), grids):
-    with column:
-        st.subheader(title)
-        st.caption(generate.PRIORS[prior])
-        images = generate.samples(ckpt.digest, ckpt, prior, int(seed))
-        if not np.isfinite(images).all():
-            st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
-            continue
-        st.image(enlarge(make_grid(images[:GRID], ncols=8), 2), clamp=True, width="stretch", output_format="PNG")
-        scored = generate.quality(ckpt.digest, ckpt, prior, int(seed)) if floor is not None else None
-        st.markdown(generate.quality_caption(scored, floor))
-st.caption("Fréchet distance: between the samples and the train images in the feature space of a small "
-           "classifier (LeNet) trained on this dataset; lower is closer. Confidence: its mean top class "
-           "probability; scribbles that look like no class get less.")
+    clf = None
+GRIDS = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
+drawn = [generate.samples(ckpt.digest, ckpt, prior, seed, GRID) for _, ckpt, prior in GRIDS]
+drawn = [images if np.isfinite(images).all() else None for images in drawn]
 
-st.header("Why: where the codes are vs where the samples come from")
-codes = {"AE": cache.encoded(ae.digest, ae, "test").codes, "VAE": cache.encoded(vae.digest, vae, "test").codes}
-dims = {name: dimension_order(dimension_importance(z))[:HIST_DIMS] for name, z in codes.items()}
-st.plotly_chart(generate.prior_histograms(codes, dims), width="stretch")
-norms = {name: float(np.linalg.norm(z, axis=1).mean()) for name, z in codes.items()}
-st.markdown(
-    f"The red curve is what z ~ N(0, I) draws from. The VAE's KL term pulls its codes towards it; nothing "
-    f"pulls the AE's. Its codes have mean length **{norms['AE']:.1f}** (VAE **{norms['VAE']:.1f}**; "
-    f"prior samples ≈ √{ae.config.latent_dim} = {np.sqrt(ae.config.latent_dim):.1f}), so most prior samples "
-    "land where its decoder never saw a code. Dimensions shown: the most spread-out ones.")
-st.markdown("**The fix for the AE:** fit a Gaussian mixture to its train codes and sample from that "
-            "(third grid): the samples now land where the decoder has been.")
+
+def scoring() -> list:
+    """Futures of the floor's and each grid's SampleQuality (None where a grid cannot be scored)."""
+    if clf is None:
+        return [None] * (1 + len(GRIDS))
+    futures = [generate.real_quality_later(sel.dataset, clf)]
+    futures += [generate.sample_quality_later(ckpt.digest, ckpt, clf, prior, seed) if images is not None else None
+                for (_, ckpt, prior), images in zip(GRIDS, drawn)]
+    return futures
+
+
+def result(future):
+    """A finished score, or None while it is being made or when it failed."""
+    return future.result() if future is not None and future.done() and future.exception() is None else None
+
+
+waiting = any(f is not None and not f.done() for f in scoring())
+samples_tab, why_tab = st.tabs(["Samples", "Why: where the codes are vs where the samples come from"])
+
+
+def show_grids():
+    """The three grids at once and their scores as they come: while one is missing this fragment
+    reruns every POLL_S (only it, not the page); the run that finds them all redraws the page once
+    so that the timer stops."""
+    futures = scoring()
+    floor, *scores = map(result, futures)
+    ready = [q for q in scores if q is not None]
+    for column, (title, ckpt, prior), images, q, future in zip(st.columns(3), GRIDS, drawn, scores, futures[1:]):
+        with column:
+            st.subheader(title)
+            st.caption(generate.PRIORS[prior])
+            if images is None:
+                st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
+                continue
+            st.image(enlarge(make_grid(images[:GRID], ncols=8), 2), clamp=True, width="stretch",
+                     output_format="PNG")
+            if clf is None:
+                st.markdown(generate.quality_caption(None, None))
+            elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
+                st.error(f"Sample quality cannot be scored: {failed}")
+            elif q is None or floor is None:
+                st.caption("⏳ scoring 2,000 samples…")
+            else:
+                st.markdown(f"**{generate.verdict(prior, q, ready, sel.dataset)}** · "
+                            + generate.quality_caption(q, floor))
+    if waiting and all(f is None or f.done() for f in futures):
+        st.rerun()
+
+
+with samples_tab:
+    st.fragment(show_grids, run_every=POLL_S if waiting else None)()
+    st.caption("Fréchet distance: between the samples and the train images in the feature space of a small "
+               "classifier (LeNet) trained on this dataset; lower is closer. Confidence: its mean top class "
+               "probability; scribbles that look like no class get less.")
+    st.markdown("**Why the fixed AE can beat the VAE:** the AE's decoder is trained only to reconstruct, so "
+                "where it has seen codes it draws sharp digits. The VAE pays for its filled-in N(0, I) with "
+                "blurrier images (its KL term blurs codes of neighbouring digits together). Once the AE is "
+                "sampled where its codes are (the mixture, fitted after training), its sharper digits sit "
+                "closer to the real ones. What the VAE offers is a prior you can sample with nothing "
+                "fitted afterwards.")
+
+with why_tab:
+    codes = {"AE": cache.encoded(ae.digest, ae, "test").codes, "VAE": cache.encoded(vae.digest, vae, "test").codes}
+    dims = {name: dimension_order(dimension_importance(z))[:HIST_DIMS] for name, z in codes.items()}
+    norms = {name: float(np.linalg.norm(z, axis=1).mean()) for name, z in codes.items()}
+    st.markdown(
+        f"The orange curve is what z ~ N(0, I) draws from; the blue bars are where the codes of test images "
+        f"are (one x-axis for all). The VAE's KL term pulls its codes towards the curve; nothing pulls the "
+        f"AE's. Its codes have mean length **{norms['AE']:.1f}** (VAE **{norms['VAE']:.1f}**; prior samples ≈ "
+        f"√{ae.config.latent_dim} = {np.sqrt(ae.config.latent_dim):.1f}), so most prior samples land where "
+        "its decoder never saw a code. Dimensions shown: the most spread-out ones.")
+    st.plotly_chart(generate.prior_histograms(codes, dims), width="stretch")
+    st.markdown("**The fix for the AE:** fit a Gaussian mixture to its train codes and sample from that "
+                "(third grid): the samples now land where the decoder has been.")

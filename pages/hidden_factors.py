@@ -1,6 +1,5 @@
 """Hidden factors: slant, thickness, size and ink measured on every image, found as directions in the
 latent space, moved along, removed (debias), and the rare styles a density of the codes points at."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,8 @@ from lvm_app import hidden_factors as hf
 from lvm_app.plots import map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
-from lvm_core.density import class_shares, effective_sample_size, rarest, resampling_weights, weighted_histograms
+from lvm_core.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
+                              weighted_histograms)
 from lvm_core.directions import STEPS, traverse
 from lvm_core.factor_report import spaced
 from lvm_core.factors import FACTORS, measure_factors
@@ -101,7 +101,8 @@ with rare_tab:
     rare = rarest(log_p, 24)
     st.image(strip([data.images[rare[:12], 0].numpy(), data.images[rare[12:24], 0].numpy()]), clamp=True,
              caption="the 24 rarest images, rarest first: " + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
-    alpha = st.slider("α: resampling weight ∝ 1 / density^α", 0.0, 1.0, 0.5, 0.05, key="factors_alpha")
+    alpha = st.slider("α: resampling weight ∝ 1 / density^α (density per code number)", 0.0, 5.0, DEFAULT_ALPHA, 0.25,
+                      key="factors_alpha")
     weights = resampling_weights(log_p, alpha)
     st.caption(f"Effective sample size {effective_sample_size(weights):,.0f} of {len(weights):,} images; the most "
                f"weighted image counts {weights.max() * len(weights):.1f}× an average one.")
@@ -117,14 +118,14 @@ with rare_tab:
     st.bar_chart(pd.DataFrame({"uniform": share_before, f"α = {alpha:g}": share_after}, index=list(names)),
                  height=220, stack=False)
     st.caption(f"Train with these weights: `python -m lvm_core train --dataset {sel.dataset} --debias-alpha {alpha:g} "
-               f"--debias-from {Path(ckpt.path).name if ckpt.path else 'CKPT'} --out my-model.safetensors` "
+               f"--debias-from {ckpt.path or 'CKPT'} --out my-model.safetensors` "
                "prints the reconstruction error on the rarest tenth of the test split.")
 
 with probe_tab:
     others = [e for e in cache.models() if e.dataset == ckpt.dataset and e.arch == ckpt.config.arch
               and e.latent_dim == ckpt.config.latent_dim and not e.excluded and not e.denoising
               and e.kind != ckpt.config.kind]
-    pair = [ckpt] + [cache.checkpoint_from_path(str(e.path), Path(e.path).stat().st_mtime_ns) for e in others[:1]]
+    pair = [ckpt] + [cache.open_model(e.path) for e in others[:1]]
     # encodes the test split with both models: seconds to a minute, so only when asked
     if st.toggle("Fit the probes (" + " vs ".join(c.name for c in pair) + ")", key="factors_probes"):
         rows = {f"{c.config.kind.upper()}: {c.name}": hf.probes(c.digest, c) for c in pair}

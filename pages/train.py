@@ -189,7 +189,7 @@ def live(job_id: str, polling: bool) -> None:
             index = last = len(p.snapshots) - 1
             if not p.active and last > 0:
                 index = st.slider("Timeline: epoch", 0, last, last, key=f"timeline_{job.id}")
-            st.plotly_chart(train_charts.map_figure(job.id, p, DATASETS[job.dataset].class_names, index),
+            st.plotly_chart(train_charts.snapshot_map_figure(job.id, p, DATASETS[job.dataset].class_names, index),
                             key="train_map")
         elif p.active:
             st.caption("The latent map appears once the dataset is loaded.")

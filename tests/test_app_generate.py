@@ -5,6 +5,7 @@ The offline digits models run in the fast suite; MNIST and Fashion-MNIST ones ar
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,18 @@ PAIRED = [_param(d, d, d) for d in DATASETS
 def server_decoding(monkeypatch):
     """The Latent sliders page's server-side path (the fallback of live decoding): Streamlit sliders."""
     monkeypatch.setenv("LVM_LIVE_DECODING", "0")
+
+
+def scored(at: AppTest, timeout: float = 120) -> list[str]:
+    """The grids' score lines, rerunning the page until the background scorer has filled in all three
+    (the first view shows the grids without waiting for them)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [m.value for m in at.markdown if "Fréchet distance" in m.value]
+        if len(lines) == 3 or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)
+        at.run()
 
 
 def image_urls(at: AppTest) -> list[str]:
@@ -74,8 +87,10 @@ def test_new_samples_give_a_different_grid_with_scores(dataset):
     assert at.title[0].value.startswith("AE vs VAE")
     grids = image_urls(at)
     assert len(grids) == 3 and len(set(grids)) == 3
-    scores = [m.value for m in at.markdown if m.value.startswith("**Fréchet distance")]
+    scores = scored(at)
     assert len(scores) == 3, [m.value for m in at.markdown]
+    verdicts = [s.split("**")[1] for s in scores]
+    assert verdicts[0].startswith("noise → ") and verdicts[2].startswith("fitted prior → "), verdicts
     seed = at.number_input(key="sample_seed").value
     at.button(key="new_samples").click().run()
     assert not at.exception
@@ -94,7 +109,6 @@ def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_pat
         (tmp_path / "digits-lenet.safetensors").write_bytes(content)
     monkeypatch.setattr(quality, "CLASSIFIER_DIR", tmp_path)
     generate.classifier.clear()
-    generate.real_quality.clear()
     try:
         at = AppTest.from_file(APP, default_timeout=120)
         at.session_state["dataset"] = "digits"
@@ -102,7 +116,6 @@ def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_pat
         at.switch_page("pages/compare.py").run()
     finally:
         generate.classifier.clear()
-        generate.real_quality.clear()
     assert not at.exception
     assert [e.value.split(":")[0] for e in at.error] == ([message] if message else [])
     assert len(image_urls(at)) == 3
@@ -110,7 +123,7 @@ def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_pat
 
 
 def frechet(at: AppTest) -> list[float]:
-    return [float(m.value.split("**")[1].split()[-1]) for m in at.markdown if m.value.startswith("**Fréchet")]
+    return [float(line.split("**")[3].split()[-1]) for line in scored(at)]
 
 
 @pytest.mark.slow
@@ -126,6 +139,7 @@ def test_the_tutorial_pair_shows_the_lesson_in_numbers():
     assert Path(at.selectbox(key="pair_vae").value).stem == "mnist-vae-mlp-32"
     ae, vae, ae_gmm = frechet(at)
     assert vae < 130 and ae > 250 and ae_gmm < vae
+    assert [line.split("**")[1] for line in scored(at)] == ["noise → mush", "noise → digits", "fitted prior → digits"]
 
 
 @pytest.mark.slow
@@ -192,3 +206,19 @@ def test_a_2d_model_shows_the_decoded_plane(two_d_model):
     assert [i.value for i in at.info] == ["Click a spot of the plane."]
     at.slider(key="plane_n").set_value(10).run()
     assert not at.exception
+
+
+def test_the_why_histograms_share_one_x_axis_and_verdicts_follow_the_scores():
+    import numpy as np
+
+    from lvm_app.generate import prior_histograms, verdict
+    from lvm_core.quality import SampleQuality
+
+    rng = np.random.default_rng(0)
+    codes = {"AE": rng.normal(0, 8, (500, 4)), "VAE": rng.normal(0, 1, (500, 4))}
+    fig = prior_histograms(codes, {"AE": [0, 1], "VAE": [0, 1]})
+    ranges = {tuple(axis["range"]) for name, axis in fig.layout.to_plotly_json().items() if name.startswith("xaxis")}
+    assert len(ranges) == 1 and min(ranges)[0] < -15      # the AE's wide spread sets the VAE's axis too
+    good, bad = SampleQuality(30.0, 0.9, 2000), SampleQuality(400.0, 0.5, 2000)
+    assert verdict("normal", bad, [good, bad], "mnist") == "noise → mush"
+    assert verdict("gmm", good, [good, bad], "fashion") == "fitted prior → clothes"

@@ -210,3 +210,16 @@ def test_messages_name_the_file_not_its_folder(tmp_path):
         with pytest.raises(CheckpointError) as info:
             load_checkpoint(path)
         assert str(info.value).startswith(path.name) and str(tmp_path) not in str(info.value)
+
+
+def test_the_cli_says_the_same_line_without_a_traceback(tmp_path, real_bytes, capsys):
+    from checkpoint_craft import with_model_config
+
+    from lvm_core.cli import main
+
+    path = tmp_path / "crafted.safetensors"
+    path.write_bytes(with_model_config(real_bytes, latent_dim=1e12))
+    assert main(["evaluate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("error: crafted.safetensors: the checkpoint's description is invalid "
+                   "(latent_dim must be a whole number, not 1000000000000.0)\n")

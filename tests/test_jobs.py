@@ -15,6 +15,7 @@ from lvm_core import LvmError, ModelConfig, TrainConfig, load_checkpoint
 from lvm_core.jobs import (DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun,
                            TrainingBusy, binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
 from lvm_core.jobs.records import RECORDS_DIR, recover
+from lvm_core.run_log import RUNS_DIR
 
 DIGITS_VAE = ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=8, hidden=(32,))
 # batch 8: ~180 short steps per epoch, so a run lasts long enough to be stopped part-way.
@@ -38,7 +39,7 @@ def wait(job, until=lambda j: not j.active, timeout: float = 300.0):
 
 def saved_files(folder):
     """Every file a run left in folder (models, temp files), but not the run records."""
-    return sorted(p.name for p in folder.iterdir() if p.name != RECORDS_DIR) if folder.exists() else []
+    return sorted(p.name for p in folder.iterdir() if p.name not in (RECORDS_DIR, RUNS_DIR)) if folder.exists() else []
 
 
 def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
@@ -58,6 +59,8 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
     assert ckpt.metrics == p.metrics and {"mse", "pca_mse", "knn5_acc", "neg_elbo"} <= set(p.metrics)
     assert ckpt.config == DIGITS_VAE
+    (board,) = (models_dir / RUNS_DIR).iterdir()   # TensorBoard files of the run (tensorboard --logdir)
+    assert board.name.startswith("my-digits-VAE-2-epochs-") and list(board.glob("events.out.tfevents.*"))
 
 
 def test_stop_ends_after_the_current_step_and_keeps_the_last_completed_epoch(models_dir):
@@ -261,3 +264,17 @@ def test_a_bad_max_training_runs_setting_is_one_clear_message(models_dir, monkey
             JobRegistry()
     monkeypatch.setenv("LVM_MAX_TRAINING_RUNS", " 3 ")
     assert JobRegistry().max_running == 3
+
+
+def test_a_worker_does_not_run_the_page_script_that_started_it(models_dir, tmp_path, monkeypatch):
+    """Streamlit runs each page as __main__; multiprocessing would have every worker import it again."""
+    import types
+
+    marker = tmp_path / "page-ran"
+    page = tmp_path / "page.py"
+    page.write_text(f"open({str(marker)!r}, 'w').write('the page script ran in the worker')\n")
+    script_module = types.ModuleType("__main__")
+    script_module.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", script_module)
+    p = wait(JobRegistry().submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="quiet"))
+    assert p.status == DONE and not marker.exists()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
+import types
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..catalog import user_models_dir
@@ -55,6 +58,23 @@ def worker_context():
     return ctx
 
 
+@contextmanager
+def plain_main_module():
+    """multiprocessing makes a child import the parent's __main__ by its file. Inside Streamlit (and
+    AppTest) __main__ is the last page script run, so every worker would run the whole app in bare
+    mode before training: start children with a bare __main__ instead."""
+    with _MAIN_LOCK:
+        real = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real
+
+
+_MAIN_LOCK = threading.Lock()
+
+
 class JobRegistry:
     def __init__(self, max_running: int | None = None, max_queued: int = MAX_QUEUED,
                  keep_finished: int = KEEP_FINISHED, models_dir=None):
@@ -80,8 +100,10 @@ class JobRegistry:
             if self._warm:
                 return
             self._warm = True
-        threading.Thread(target=lambda: self._ctx.Process(target=worker.ready, daemon=True).start(),
-                         name="lvm-train-warm-up", daemon=True).start()
+        def start() -> None:
+            with plain_main_module():
+                self._ctx.Process(target=worker.ready, daemon=True).start()
+        threading.Thread(target=start, name="lvm-train-warm-up", daemon=True).start()
 
     def submit(self, dataset: str, model_config: ModelConfig, train_config: TrainConfig,
                name: str = "", out_dir=None, owner: str = "") -> TrainingJob:
@@ -160,7 +182,8 @@ class JobRegistry:
         try:
             process = self._ctx.Process(target=worker.run, args=(spec, events, job.stop_event),
                                         name=f"lvm-train-{job.id}", daemon=True)
-            process.start()
+            with plain_main_module():
+                process.start()
             job.update(process=process)
             end, exited = None, False
             while end is None:

@@ -29,6 +29,7 @@ from ..data import load_dataset
 from ..errors import LvmError, TrainingDiverged
 from ..inference import encode
 from ..metrics import evaluate
+from ..run_log import RUNS_DIR, TensorBoardRun, run_dir
 from ..models import build_model
 from ..training import StepReport, fit
 from .naming import save_new_checkpoint
@@ -79,6 +80,17 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
         raise LvmError(f"{dataset} has {train.image_shape} images, the model expects {config.image_shape}")
     train_images = train.without_classes(tconf.exclude_classes).images if tconf.exclude_classes else train.images
     model = build_model(config, seed=tconf.seed)
+    board = TensorBoardRun(run_dir(out_dir / RUNS_DIR, spec["name"]), model, tconf, test.images, test.labels,
+                           test.class_names, dataset=dataset)   # tensorboard --logdir <user models>/runs
+    try:
+        return _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images)
+    finally:
+        board.writer.close()   # a stopped or failed run keeps the curves it wrote
+
+
+def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images) -> dict:
+    """_train's run once the data and model are ready: snapshots, fit (logged to `board`), evaluate, save."""
+    dataset, out_dir = spec["dataset"], Path(spec["out_dir"])
     # A fixed subset of test images, the same every epoch, so the snapshots can be compared.
     subset = torch.randperm(len(test), generator=torch.Generator().manual_seed(tconf.seed))[:SNAPSHOT_POINTS]
     subset_images = test.images[subset]
@@ -97,6 +109,7 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     sent = [time.monotonic(), 0]
 
     def on_step(report: StepReport) -> None:
+        board.on_step(report)
         losses.append(report.loss)
         now = time.monotonic()
         if now - sent[0] >= REPORT_EVERY_S or report.step == report.steps_per_epoch:
@@ -105,6 +118,7 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
             sent[:] = [now, len(losses)]
 
     def on_epoch(record: dict) -> None:
+        board.on_epoch(record)
         snapshot(record["epoch"])
         events.put(("epoch", record))
 
@@ -117,6 +131,7 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     events.put(("state", dict(phase=MEASURING)))
     model.cpu().eval()
     metrics = evaluate(model, train, test)
+    board.close(metrics)
     events.put(("state", dict(phase=SAVING)))
 
     def serialise(stem: str) -> bytes:
