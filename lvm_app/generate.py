@@ -13,7 +13,7 @@ import streamlit as st
 from lvm_core import CheckpointError
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.inference import decode, encode
-from lvm_core.data import subset_indices
+from lvm_core.data import display_name, subset_indices
 from lvm_core.latent import dimension_importance, dimension_order, manifold_grid, slider_ranges
 from lvm_core.pca import PrincipalComponents, pca_map
 from lvm_core.quality import Classifier, SampleQuality, find_classifier, score_samples
@@ -85,7 +85,7 @@ def sample_quality_later(digest: str, ckpt: Checkpoint, clf: Classifier, prior: 
     return quality_later((digest, prior, seed), clf, lambda: decode(ckpt.model, z))
 
 
-NOUNS = {"fashion": "clothes", "kmnist": "characters"}
+NOUNS = {"fashion-mnist": "clothes", "kmnist": "characters"}
 
 
 def verdict(prior: str, q: SampleQuality, scores: list[SampleQuality], dataset: str) -> str:
@@ -137,7 +137,7 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
     vaes = [e for e in entries if e.kind == "vae"]
     twins = [a for a in aes if any(v.latent_dim == a.latent_dim for v in vaes)]
     if not twins:
-        st.warning(f"Comparing needs an AE and a VAE of {dataset} with the same latent size; "
+        st.warning(f"Comparing needs an AE and a VAE of {display_name(dataset)} with the same latent size; "
                    "train the missing one on the Train page.")
         st.stop()
     best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim

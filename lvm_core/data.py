@@ -72,6 +72,15 @@ DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True),
 }
 
+# Names as people write them, for every place a dataset is shown; the keys stay internal.
+DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST", "digits": "digits (8x8)"}
+
+
+def display_name(dataset: str) -> str:
+    """"fashion-mnist" -> "Fashion-MNIST"; your own datasets keep the name you gave them."""
+    return DISPLAY_NAMES.get(dataset, dataset)
+
+
 OWN_DATASETS: set[str] = set()     # names of datasets from your own images (own_data.py), once registered
 
 DIGITS_TEST_FRACTION = 0.2

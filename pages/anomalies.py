@@ -12,6 +12,7 @@ from lvm_app.plots import map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import strip, uploaded_image
 from lvm_core.anomaly import DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous, probes, threshold_at
+from lvm_core.data import display_name
 from lvm_core.inference import to_display
 from lvm_core.projection import DEFAULT_N, METHODS
 
@@ -75,7 +76,7 @@ with unseen_tab:
             help="A tighter bottleneck generalises less, so it reconstructs the unseen class worse.")
         pair = [e for e in held if e.excluded == classes and e.latent_dim == size]
         unseen_names = ", ".join(f"“{names[c]}”" for c in classes)
-        st.write(f"These models were trained on the {sel.dataset} train split **without** {unseen_names}. "
+        st.write(f"These models were trained on the {display_name(sel.dataset)} train split **without** {unseen_names}. "
                  "On the test split, does reconstruction error pick out the class they never saw?")
         test = cache.dataset(sel.dataset, "test")
         roc, rows = go.Figure(), []

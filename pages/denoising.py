@@ -8,6 +8,7 @@ from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import show, uploaded_image
 from lvm_core.catalog import find_model
+from lvm_core.data import display_name
 from lvm_core.denoising import LEVELS, NOISES, denoise_one, denoise_scores
 
 SUMMARY_IMAGES = 500
@@ -21,7 +22,7 @@ entries = cache.models()
 dae = next((e for e in entries if e.dataset == sel.dataset and e.kind == "ae" and e.denoising and not e.excluded), None)
 plain = find_model(sel.dataset, "ae", dae.arch, dae.latent_dim, entries=entries) if dae else None
 if dae is None or plain is None:
-    st.info(f"This page needs a denoising AE and a plain AE of the same shape for {sel.dataset}. Train one with "
+    st.info(f"This page needs a denoising AE and a plain AE of the same shape for {display_name(sel.dataset)}. Train one with "
             f"`python -m lvm_core train --dataset {sel.dataset} --noise 0.3 --out user_models/dae.safetensors`.")
     st.stop()
 ckpts = {name: cache.open_model(e.path)

@@ -9,6 +9,7 @@ from lvm_app.plots import PAIR_COLOURS
 from lvm_app.sidebar import current
 from lvm_app.upload import strip
 from lvm_core import LvmError
+from lvm_core.data import display_name
 from lvm_core.inference import reconstruct, to_display
 from lvm_core.pca import fit_pca, pca_reconstruct
 from lvm_core.sweep import load_sweep, sweep_checkpoints
@@ -27,7 +28,7 @@ except LvmError as exc:
     st.error(str(exc))
     st.stop()
 if sweep is None:
-    st.info(f"No latent-size sweep is shipped for {sel.dataset}. Train AEs of several latent sizes, then run "
+    st.info(f"No latent-size sweep is shipped for {display_name(sel.dataset)}. Train AEs of several latent sizes, then run "
             f"`python -m lvm_core sweep CKPT ... --out checkpoints/nonlinear_pca_{sel.dataset}.json`.")
     st.stop()
 

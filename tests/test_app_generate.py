@@ -221,4 +221,4 @@ def test_the_why_histograms_share_one_x_axis_and_verdicts_follow_the_scores():
     assert len(ranges) == 1 and min(ranges)[0] < -15      # the AE's wide spread sets the VAE's axis too
     good, bad = SampleQuality(30.0, 0.9, 2000), SampleQuality(400.0, 0.5, 2000)
     assert verdict("normal", bad, [good, bad], "mnist") == "noise → mush"
-    assert verdict("gmm", good, [good, bad], "fashion") == "fitted prior → clothes"
+    assert verdict("gmm", good, [good, bad], "fashion-mnist") == "fitted prior → clothes"
