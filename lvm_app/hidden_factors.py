@@ -54,7 +54,7 @@ def densities(digest: str, _ckpt: Checkpoint, split: str) -> np.ndarray:
 @st.cache_resource(show_spinner="Fitting ridge probes on train codes, scoring them on test codes…", max_entries=8)
 def probes(digest: str, _ckpt: Checkpoint) -> dict[str, float]:
     """{factor or "class": test-split R^2} of ridge probes fitted on PROBE_TRAIN_N train codes."""
-    train, test = cache.dataset(_ckpt.dataset, "train"), cache.dataset(_ckpt.dataset, "test")
+    train = cache.dataset(_ckpt.dataset, "train")
     idx = spaced(len(train), PROBE_TRAIN_N)
     train_table = split_factors(_ckpt.dataset, "train", train.images[idx])   # 5,000 measured, not all 60,000
     enc = cache.encoded(digest, _ckpt, "test")

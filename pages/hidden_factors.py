@@ -16,7 +16,6 @@ from lvm_core.density import (DEFAULT_ALPHA, class_shares, effective_sample_size
 from lvm_core.directions import STEPS, traverse
 from lvm_core.factor_report import spaced
 from lvm_core.factors import FACTORS, measure_factors
-from lvm_core.inference import decode
 from lvm_core.projection import DEFAULT_N
 
 GRID_DIGITS = 8
