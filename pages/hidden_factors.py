@@ -124,7 +124,7 @@ with probe_tab:
     others = [e for e in cache.models() if e.dataset == ckpt.dataset and e.arch == ckpt.config.arch
               and e.latent_dim == ckpt.config.latent_dim and not e.excluded and not e.denoising
               and e.kind != ckpt.config.kind]
-    pair = [ckpt] + [cache.checkpoint_from_path(str(e.path), Path(e.path).stat().st_mtime_ns) for e in others[:1]]
+    pair = [ckpt] + [cache.open_model(e.path) for e in others[:1]]
     # encodes the test split with both models: seconds to a minute, so only when asked
     if st.toggle("Fit the probes (" + " vs ".join(c.name for c in pair) + ")", key="factors_probes"):
         rows = {f"{c.config.kind.upper()}: {c.name}": hf.probes(c.digest, c) for c in pair}
