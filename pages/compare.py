@@ -71,10 +71,6 @@ def show_scores(drawn: list, seed: int, waiting: bool):
         st.rerun()
 
 
-def new_samples():
-    st.session_state.sample_seed += 1
-
-
 def sample_grids():
     """The button, the seed and the three grids: a fragment, so a click redraws only this (the grids
     decode their 64 samples at once; the scores come from the background scorer)."""
