@@ -90,9 +90,11 @@ NOUNS = {"fashion-mnist": "clothes", "kmnist": "characters"}
 
 def verdict(prior: str, q: SampleQuality, scores: list[SampleQuality], dataset: str) -> str:
     """A grid's lesson in words ("noise → mush", "fitted prior → digits"): mush when its Fréchet distance
-    is over twice the best of the grids shown beside it."""
+    is nearer the worst grid's than the best's on a log scale (above their geometric mean), and over twice
+    the best (three grids of similar quality are all digits)."""
     source = "noise" if prior == "normal" else "fitted prior"
-    good = q.frechet <= 2 * min(s.frechet for s in scores)
+    best, worst = min(s.frechet for s in scores), max(s.frechet for s in scores)
+    good = q.frechet <= max(2 * best, (best * worst) ** 0.5)
     return f"{source} → {NOUNS.get(dataset, 'digits') if good else 'mush'}"
 
 
