@@ -26,6 +26,10 @@ st.caption("Besides *which* digit, an image is caused by hidden factors: how sla
            "Each is measured here from the pixels alone, then found as a direction in the latent space (mean code of "
            "the top fifth minus the bottom fifth), checked by decoding, moved along, and removed.")
 ckpt = sel.ckpt
+if ckpt.config.image_shape[0] != 1:
+    st.info("Slant, pen thickness and the other factors are measured on grey images of strokes; this "
+            f"model's dataset has {ckpt.config.image_shape[0]}-channel images. Pick a grey dataset.")
+    st.stop()
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 data = cache.dataset(sel.dataset, sel.split)
 names = data.class_names

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from browser_support import box_select, click_plotly_point, open_page, plotly_points, requires_chromium, wait_idle
+from browser_support import box_select, click_plotly_point, open_page, plotly_points, requires_chromium
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 TIMEOUT_MS = 90_000
@@ -47,9 +47,9 @@ def test_clicking_a_point_shows_that_point_and_its_reconstruction(app_url, brows
     for caption in ("original x", "reconstruction x̂", "|x − x̂|", "Nearest codes in latent space"):
         page.get_by_text(caption, exact=False).first.wait_for()
     # the images really arrived (decoded by the browser, not just their captions)
-    sizes = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stImage] img'))"
-                          ".map(i => i.naturalWidth)")
-    assert len(sizes) >= 4 and min(sizes) > 0
+    page.wait_for_function("() => { const s = Array.from(document.querySelectorAll('[data-testid=stImage] img'))"
+                           ".map(i => i.complete ? i.naturalWidth : 0); return s.length >= 4 && Math.min(...s) > 0; }",
+                           timeout=TIMEOUT_MS)
     assert page.get_by_label("Point (index in the split)").input_value() == str(index)
 
 
@@ -71,8 +71,7 @@ def test_box_select_shows_a_gallery_of_the_points_inside(app_url, browser_page):
     inside = {int(p["custom"]) for p in points if x0 <= p["x"] <= x1 and y0 <= p["y"] <= y1}
     assert summary.inner_text().startswith(f"{len(inside):,} points selected")
     page.get_by_role("button", name="Download indices, labels and codes (CSV)").wait_for()
-    wait_idle(page)
-    assert page.locator("[data-testid=stImage] img").count() >= 1
+    page.locator("[data-testid=stImage] img").first.wait_for(timeout=TIMEOUT_MS)   # the gallery's rows
 
 
 @pytest.mark.parametrize("url_path, heading", [("train", "Train a model"), ("sliders", "Latent sliders")])

@@ -194,6 +194,9 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
     (tmp_path / "rgb-app" / "r").mkdir(parents=True)
     (tmp_path / "rgb-app" / "r" / "unreadable.png").write_text("not a picture")
     name, path = colour_checkpoint(tmp_path, tmp_path / "rgb-app")
+    from lvm_app import cache
+
+    cache.models.clear()   # the model list is cached for a few seconds: an earlier test's models folder
     at = AppTest.from_file(APP, default_timeout=240)
     at.session_state["dataset"] = name
     at.session_state["model_path"] = str(path)
