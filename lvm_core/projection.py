@@ -12,6 +12,15 @@ import numpy as np
 from .pca import pca_map
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "raw": "raw axes (2-d latent)"}
+# What each map keeps, in a sentence a class can read (shown under the map).
+METHOD_CAPTIONS = {
+    "pca": "PCA keeps the two (or three) directions of largest variance of the codes: a linear view, "
+           "so far-apart clusters stay far apart but may overlap.",
+    "tsne": "t-SNE keeps each point's nearest neighbours close; distances between clusters and "
+            "cluster sizes mean little.",
+    "umap": "UMAP keeps nearest neighbours close and keeps more of the large-scale layout than t-SNE.",
+    "raw": "With a 2-d code there is nothing to project: these are the code's own two axes, z0 and z1.",
+}
 SLOW_METHODS = ("tsne", "umap")     # computed only when asked for (or shipped): a minute or more at 10k points
 DEFAULT_PARAMS = {
     "pca": {},

@@ -13,7 +13,8 @@ from lvm_core import LvmError
 from lvm_core.inference import to_display
 from lvm_core.latent import dimension_importance, dimension_order
 from lvm_core.models import is_variational
-from lvm_core.projection import DEFAULT_N, DEFAULT_PARAMS, METHODS, available_methods, default_method, umap_is_warm
+from lvm_core.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
+                                  default_method, umap_is_warm)
 from lvm_core.map_payload import INVERTIBLE
 from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
 
@@ -29,15 +30,6 @@ INSTRUCTION = {
     "3d": "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its index and type it under "
           "'Point' to look inside it.",
 }
-CAPTIONS = {
-    "pca": "PCA keeps the two (or three) directions of largest variance of the codes: a linear view, "
-           "so far-apart clusters stay far apart but may overlap.",
-    "tsne": "t-SNE keeps each point's nearest neighbours close; distances between clusters and "
-            "cluster sizes mean little.",
-    "umap": "UMAP keeps nearest neighbours close and keeps more of the large-scale layout than t-SNE.",
-    "raw": "With a 2-d code there is nothing to project: these are the code's own two axes, z0 and z1.",
-}
-
 sel = current()
 ckpt = sel.ckpt
 latent_dim = ckpt.config.latent_dim
@@ -232,7 +224,7 @@ def explorer() -> None:
     source = {"shipped": "shipped with the model", "cache": "stored", "computed": "computed now"}[latent_map.source]
     st.caption(f"{METHODS[method]}, {len(latent_map):,} points ({source}{took}). "
                f"Trustworthiness **{latent_map.trustworthiness:.3f}**: how many of each point's 5 nearest "
-               "neighbours on the map are near it in latent space too (1 = all). " + CAPTIONS[method] +
+               "neighbours on the map are near it in latent space too (1 = all). " + METHOD_CAPTIONS[method] +
                f" Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers). The encoder "
                "never saw a label: when the colours (classes) form clusters, the model found them alone.")
     sync_url()   # a click reruns only this fragment: the link in the address bar follows it
