@@ -1,5 +1,5 @@
-"""`python -m lvm_core` commands about hidden factors: factors, debias, rare; and the debiased
-sampling weights of `train --debias-alpha`."""
+"""`python -m lvm_core` commands about hidden factors: factors, debias, rare; and the model whose
+codes give `train --debias-alpha`'s densities."""
 from __future__ import annotations
 
 import json
@@ -35,29 +35,21 @@ def add_commands(sub, data_args) -> None:
     p.set_defaults(run=cmd_rare)
 
 
-def debias_weights_for(args, train):
-    """The debiased sampling weights of `train --debias-alpha`: from --debias-from's codes."""
-    from .catalog import SHIPPED_DIR
+def debias_reference(args, image_shape):
+    """The model whose codes give `train --debias-alpha`'s densities: --debias-from, else the dataset's
+    shipped VAE (density.reference_vae)."""
     from .checkpoints import load_checkpoint
-    from .density import debias_weights
+    from .density import reference_vae
 
-    source = args.debias_from or next(iter(sorted(SHIPPED_DIR.glob(f"{args.dataset}-vae-*.safetensors"))), None)
-    if source is None:
-        raise InvalidInput(f"no shipped {args.dataset} VAE to measure densities with: pass --debias-from CKPT")
-    args.debias_from = str(source)
-    return debias_weights(load_checkpoint(source).model, train.images, args.debias_alpha, seed=args.seed)
-
-
-def rare_decile_metrics(args, model, train, test) -> dict:
-    """Reconstruction error on the test split's rarest decile (density of --debias-from's codes)."""
-    from .checkpoints import load_checkpoint
-    from .density import log_density, rare_decile_error, rare_mask
-    from .inference import encode
-
-    ref = load_checkpoint(args.debias_from).model
-    rare = rare_mask(log_density(encode(ref, test.images), seed=args.seed, fit_codes=encode(ref, train.images)))
-    err = rare_decile_error(model, test.images, rare)
-    return {"rare_decile_mse": err.rare, "debias_alpha": args.debias_alpha}
+    if not args.debias_from:
+        entry = reference_vae(args.dataset)
+        if entry is None:
+            raise InvalidInput(f"no shipped {args.dataset} VAE to measure densities with: pass --debias-from CKPT")
+        args.debias_from = str(entry.path)
+    reference = load_checkpoint(args.debias_from)
+    if reference.config.image_shape != tuple(image_shape):
+        raise InvalidInput(f"--debias-from is a model of {reference.dataset} images, not of {args.dataset}")
+    return reference.model
 
 
 def cmd_factors(args) -> None:

@@ -71,9 +71,10 @@ def cmd_train(args) -> None:
     from tqdm import tqdm
 
     from .checkpoints import save_checkpoint
-    from .cli_factors import debias_weights_for, rare_decile_metrics
+    from .cli_factors import debias_reference
     from .config import ModelConfig, TrainConfig
     from .data import load_dataset
+    from .density import debias_weights, rare_decile_error, rare_test_mask
     from .distributed import fit_across_processes, is_main_process
     from .metrics import evaluate
     from .models import build_model
@@ -96,7 +97,7 @@ def cmd_train(args) -> None:
                              latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
         tconf = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                             device=args.device, threads=args.threads, input_noise=args.noise,
-                            exclude_classes=tuple(args.exclude_class))
+                            exclude_classes=tuple(args.exclude_class), debias_alpha=args.debias_alpha)
         resolve_device(tconf.device)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
@@ -116,7 +117,8 @@ def cmd_train(args) -> None:
         if board:
             board.on_epoch(record)
 
-    weights = debias_weights_for(args, train_fit) if args.debias_alpha > 0 else None
+    reference = debias_reference(args, train.image_shape) if tconf.debias_alpha > 0 or args.debias_from else None
+    weights = debias_weights(reference, train_fit.images, tconf.debias_alpha, args.seed) if tconf.debias_alpha > 0 else None
     try:
         result = fit_across_processes(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
                                       sample_weights=weights, on_step=board.on_step if board else None)
@@ -126,8 +128,9 @@ def cmd_train(args) -> None:
         return
     model.cpu().eval()
     metrics = evaluate(model, train, test) | ({"binarized": 1.0} if args.binarize else {})
-    if weights is not None or args.debias_from:   # a plain run with --debias-from: the baseline to compare with
-        metrics.update(rare_decile_metrics(args, model, train_fit, test))
+    if reference is not None:   # a plain run with --debias-from: the baseline to compare with
+        rare = rare_test_mask(reference, train_fit.images, test.images, args.seed)
+        metrics["rare_decile_mse"] = rare_decile_error(model, test.images, rare).rare
     if board:
         board.close(metrics)
         print(f"TensorBoard files in {board.logdir}: tensorboard --logdir {args.logdir}")

@@ -23,6 +23,7 @@ MAX_IMAGE_SIDE = 512
 MAX_PARAMETERS = 20_000_000      # 80 MB of float32 weights
 MAX_EPOCHS = 10_000
 MAX_BATCH_SIZE = 65_536
+MAX_DEBIAS_ALPHA = 10.0         # at 10 a handful of images take nearly all the weight
 MAX_UPLOAD_MB = 10               # checkpoints and pictures; .streamlit/config.toml's server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 ENCODER_OUTPUTS = {"vae": 2}     # numbers the encoder outputs per latent dimension (VAE: mu and logvar); else 1
@@ -147,6 +148,7 @@ class TrainConfig:
     threads: int | None = None                  # CPU threads; None = lvm_core's measured default
     input_noise: float = 0.0                    # >0 trains a denoising AE: Gaussian noise std on inputs
     exclude_classes: tuple[int, ...] = field(default_factory=tuple)  # held out of training (anomaly demo)
+    debias_alpha: float = 0.0                   # >0: sample images by 1/density^alpha of their codes (density.py)
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 - frozen dataclass
@@ -162,6 +164,7 @@ class TrainConfig:
         set_("input_noise", real_number("input_noise", self.input_noise, 0.0, 100.0))
         set_("exclude_classes", _sizes("exclude_classes", self.exclude_classes, (0, 1000), 0, 999,
                                                  "an excluded class"))
+        set_("debias_alpha", real_number("debias_alpha", self.debias_alpha, 0.0, MAX_DEBIAS_ALPHA))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -88,6 +88,25 @@ def debias_weights(model: nn.Module, images: torch.Tensor, alpha: float = DEFAUL
     return torch.from_numpy(resampling_weights(log_density(encode(model, images), seed=seed), alpha))
 
 
+def reference_vae(dataset: str, entries=None):
+    """The shipped VAE (trained on every class) whose codes give a dataset's densities for debiased
+    training: catalog.ModelEntry, or None for a dataset without one (a user's own images).
+    entries: catalog.list_models()'s list, when the caller has one."""
+    from .catalog import SHIPPED_DIR, find_model, list_models
+
+    shipped = [e for e in entries if e.shipped] if entries is not None else list_models([SHIPPED_DIR])
+    return find_model(dataset, "vae", entries=shipped)
+
+
+def rare_test_mask(reference: nn.Module, train_images: torch.Tensor, test_images: torch.Tensor,
+                   seed: int = 0) -> np.ndarray:
+    """(N_test,) bool: the test split's rarest decile, by the density of `reference`'s codes fitted on
+    the train split: the images a debiased run should reconstruct better."""
+    from .inference import encode
+
+    return rare_mask(log_density(encode(reference, test_images), seed=seed, fit_codes=encode(reference, train_images)))
+
+
 @dataclass(frozen=True)
 class RareError:
     rare: float                 # mean reconstruction error on the rarest decile of the test split
@@ -126,13 +145,11 @@ def compare_debiased_training(reference: nn.Module, config, train_config, train_
     """Train one model twice from the same seed and epochs, with uniform and with debiased sampling
     (weights from `reference`'s codes), and compare their errors on the test split's rarest decile
     (rarest under `reference`'s density of the test codes, fitted on the train codes)."""
-    from .inference import encode
     from .models import build_model
     from .training import fit
 
-    train_codes, test_codes = encode(reference, train_images), encode(reference, test_images)
-    weights = resampling_weights(log_density(train_codes, seed=seed), alpha)
-    rare = rare_mask(log_density(test_codes, seed=seed, fit_codes=train_codes))
+    weights = debias_weights(reference, train_images, alpha, seed).numpy()
+    rare = rare_test_mask(reference, train_images, test_images, seed)
     results = []
     for w in (None, torch.from_numpy(weights)):
         model = build_model(config, seed=seed)

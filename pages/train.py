@@ -13,6 +13,7 @@ from lvm_app import cache, routing, run_view, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data import is_available
+from lvm_core.density import reference_vae
 from lvm_core.jobs import INTERRUPTED, default_configs, registry
 
 POLL_S = 1.0
@@ -20,6 +21,7 @@ KEEP = "session"   # settings and the watched run survive a visit to another pag
 KINDS = {"VAE": "vae", "AE": "ae", "Denoising AE": "ae"}   # label -> model kind (denoising: input noise > 0)
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 BATCH_SIZES = [32, 64, 128, 256, 512]
+DEBIAS_ALPHAS = [0.0, 0.5, 1.0, 2.0, 4.0]   # 2: density.DEFAULT_ALPHA
 CONV_HIDDEN = "16, 32"
 EXPLORE_PAGE = Path(__file__).with_name("latent_space.py")  # by file, whatever the pages folder is called
 
@@ -44,8 +46,14 @@ def settings() -> tuple[ModelConfig, TrainConfig]:
                         beta=float(s.get("train_beta", 1.0)) if kind == "VAE" else 1.0)
     train = TrainConfig(epochs=int(s.train_epochs), batch_size=int(s.train_batch), lr=float(s.train_lr),
                         seed=int(s.train_seed), device="cpu", threads=1,
-                        input_noise=float(s.train_noise) if kind == "Denoising AE" else 0.0)
+                        input_noise=float(s.train_noise) if kind == "Denoising AE" else 0.0,
+                        debias_alpha=float(s.get("train_debias", 0.0)) if debias_reference() else 0.0)
     return model, train
+
+
+def debias_reference():
+    """The shipped VAE whose codes say which images are rare (None: the dataset has none)."""
+    return reference_vae(st.session_state.train_dataset, cache.models())
 
 
 def suggested_name() -> str:
@@ -112,6 +120,7 @@ def settings_form() -> None:
         c2.slider("Input noise (std)", 0.05, 1.0, 0.3, step=0.05, key="train_noise", persist_state=KEEP)
     c3.number_input("Epochs", 1, MAX_EPOCHS, key="train_epochs", persist_state=KEEP)
     c4.selectbox("Batch size", BATCH_SIZES, key="train_batch", persist_state=KEEP)
+    debias_form()
     c1, c2, c3, c4 = st.columns(4)
     c1.select_slider("Learning rate", LEARNING_RATES, 1e-3, key="train_lr", persist_state=KEEP,
                      format_func=lambda v: f"{v:g}", help="10 makes a VAE diverge: try it to see the message")
@@ -122,6 +131,21 @@ def settings_form() -> None:
     c4.button("Train", type="primary", on_click=start, width="stretch", key="train_start")
     if st.session_state.get("train_error"):
         st.error(st.session_state.train_error)
+
+
+def debias_form() -> None:
+    """DB-VAE's debiased sampling: rare styles drawn more often; the run also trains once without it."""
+    reference = debias_reference()
+    left, right = st.columns([1, 3])
+    left.select_slider("Re-weight rare styles (α)", DEBIAS_ALPHAS, 0.0, key="train_debias", persist_state=KEEP,
+                       disabled=reference is None, format_func=lambda a: "off" if a == 0 else f"{a:g}")
+    if reference is None:
+        right.caption("Re-weighting needs a shipped VAE of this dataset to say which images are rare; it has none.")
+    else:
+        right.caption(f"Each epoch draws images with weight 1 / density^α of their codes under the shipped "
+                      f"{reference.label} (the Hidden factors page's *Rare styles*), so rare styles are seen more "
+                      "often. The run then trains once more without re-weighting (twice the time) to compare the "
+                      "error on the rarest tenth of the test images.")
 
 
 def watched_job():
@@ -150,7 +174,8 @@ def follow_in_url() -> None:
 def describe(job) -> str:
     c = job.model_config
     noisy = " denoising" if job.train_config.input_noise > 0 else ""
-    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}"
+    debiased = f", rare styles re-weighted (α {job.train_config.debias_alpha:g})" if job.train_config.debias_alpha else ""
+    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}{debiased}"
 
 
 def live(job_id: str, polling: bool) -> None:

@@ -72,6 +72,18 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
     assert not other.exception and other.session_state["selection"].ckpt.digest == selection.ckpt.digest
 
 
+def test_a_debiased_run_shows_the_rarest_tenth_against_the_same_run_without_it(models_dir):
+    at = train_page(train_epochs=1, train_debias=2.0)
+    assert any("under the shipped VAE mlp z=8 " in c.value for c in at.caption)   # the model that says what is rare
+    job = start_and_wait(at)
+    assert job.status == "done" and job.train_config.debias_alpha == 2.0
+    labels = [m.label for m in at.metric]
+    assert labels[3:] == ["Rarest tenth of the test images: MSE", "Same run without re-weighting: rarest tenth",
+                          "Whole test split: MSE without re-weighting"]
+    assert at.metric[3].value == f"{job.metrics['rare_decile_mse']:.4f}"
+    assert any("rare styles re-weighted (α 2)" in c.value for c in at.caption)
+
+
 def test_bad_settings_and_a_diverging_run_give_one_line_messages(models_dir):
     at = train_page(train_hidden_mlp="64, lots")
     at.button(key="train_start").click().run()

@@ -58,6 +58,8 @@ def test_model_config_refuses_with_one_line(changes, message):
     (dict(exclude_classes=7), "exclude_classes must be a list"),
     (dict(device="tpu"), "unknown device 'tpu'"),
     (dict(threads=0), "threads must be from 1"),
+    (dict(debias_alpha=-0.5), "debias_alpha must be from 0"),
+    (dict(debias_alpha=1e6), "debias_alpha must be from 0"),
 ])
 def test_train_config_refuses_with_one_line(changes, message):
     with pytest.raises(ConfigError, match=None) as info:

@@ -115,6 +115,23 @@ def test_two_concurrent_runs_with_one_name_give_two_intact_checkpoints(models_di
     assert ca.digest != cb.digest
 
 
+def test_a_debiased_run_compares_itself_with_the_same_run_without_re_weighting(models_dir):
+    registry = JobRegistry(max_running=2)
+    plain = registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=2, batch_size=32), name="plain")
+    debiased = registry.submit("digits", DIGITS_VAE, TrainConfig(epochs=2, batch_size=32, debias_alpha=2.0),
+                               name="debiased")
+    p, d = wait(plain), wait(debiased)
+    assert p.status == d.status == DONE, (p.message, d.message)
+    assert "rare_decile_mse" not in p.metrics
+    assert {"rare_decile_mse", "rare_decile_mse_plain", "mse_plain"} <= set(d.metrics)
+    # Its twin is the same run without re-weighting, bit for bit: the plain run's error, exactly.
+    assert d.metrics["mse_plain"] == p.metrics["mse"] and d.metrics["mse"] != p.metrics["mse"]
+    # Rare images are the hard ones: the rarest decile's error is above the whole split's.
+    assert d.metrics["rare_decile_mse_plain"] > d.metrics["mse_plain"]
+    ckpt = load_checkpoint(d.path)
+    assert ckpt.train_config.debias_alpha == 2.0 and ckpt.metrics == d.metrics
+
+
 def test_the_queue_is_bounded_and_runs_in_order(models_dir):
     registry = JobRegistry(max_running=1, max_queued=1)
     first = registry.submit("digits", DIGITS_VAE, SLOW, name="first")

@@ -26,8 +26,9 @@ from .. import startup
 from ..checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
 from ..config import ModelConfig, TrainConfig
 from ..data import load_dataset
+from ..density import debias_weights, rare_decile_error, rare_test_mask, reference_vae
 from ..errors import LvmError, TrainingDiverged
-from ..inference import encode
+from ..inference import encode, per_pixel_mse, reconstruct
 from ..metrics import evaluate
 from ..run_log import RUNS_DIR, TensorBoardRun, run_dir
 from ..models import build_model
@@ -102,6 +103,12 @@ def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, trai
         last_map[0] = latent_map_2d(encode(copy.deepcopy(model).cpu(), subset_images), last_map[0])
         events.put(("snapshot", Snapshot(epoch, last_map[0])))
 
+    weights, rare, reference = None, None, None
+    if tconf.debias_alpha > 0:
+        reference = _debias_reference(dataset)
+        events.put(("state", dict(phase=f"measuring how rare each image is, with {reference.name}")))
+        weights = debias_weights(reference.model, train_images, tconf.debias_alpha, tconf.seed)
+        rare = rare_test_mask(reference.model, train_images, test.images, tconf.seed)
     snapshot(0)
     events.put(("state", dict(phase="training", started=time.time(),
                               total_steps=tconf.epochs * math.ceil(len(train_images) / tconf.batch_size))))
@@ -123,14 +130,24 @@ def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, trai
         events.put(("epoch", record))
 
     result = fit(model, train_images, tconf, test_images=test.images, on_step=on_step,
-                 on_epoch=on_epoch, should_stop=should_stop)
+                 on_epoch=on_epoch, should_stop=should_stop, sample_weights=weights)
     if orphaned():
         return dict(status=INTERRUPTED, message="the server stopped during the run: nothing was saved")
     if result.epochs_completed == 0:
         return dict(status=STOPPED, message="stopped before the first epoch ended: nothing was saved")
+    plain = None
+    if rare is not None and not result.stopped:
+        plain = _plain_twin(spec, events, should_stop, train_images, tconf)
+        if orphaned():
+            return dict(status=INTERRUPTED, message="the server stopped during the run: nothing was saved")
     events.put(("state", dict(phase=MEASURING)))
     model.cpu().eval()
     metrics = evaluate(model, train, test)
+    if rare is not None:
+        metrics["rare_decile_mse"] = rare_decile_error(model, test.images, rare).rare
+        if plain is not None:   # the whole split's error measured as evaluate() measures "mse"
+            metrics.update(rare_decile_mse_plain=rare_decile_error(plain, test.images, rare).rare,
+                           mse_plain=per_pixel_mse(test.images, reconstruct(plain, test.images)))
     board.close(metrics)
     events.put(("state", dict(phase=SAVING)))
 
@@ -142,8 +159,31 @@ def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, trai
 
     path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
     kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
+    skipped = rare is not None and plain is None and not result.stopped
     return dict(status=STOPPED if result.stopped else DONE, path=str(path), name=path.stem, metrics=metrics,
-                message=f"saved {path.name}" + (f" ({kept}: stopped early)" if kept else ""))
+                message=f"saved {path.name}" + (f" ({kept}: stopped early)" if kept else "")
+                + (" (the comparison run was stopped: no comparison)" if skipped else ""))
+
+
+def _debias_reference(dataset: str):
+    """The checkpoint whose codes give a debiased run's densities (the page offers the option only
+    for datasets that have one)."""
+    entry = reference_vae(dataset)
+    if entry is None:
+        raise LvmError(f"debiased sampling needs a shipped VAE of {dataset} to measure densities; there is none")
+    return load_checkpoint(entry.path)
+
+
+def _plain_twin(spec, events, should_stop, train_images, tconf):
+    """The same run (model, seed, epochs) without re-weighting, for the rarest-decile comparison: the
+    model, or None when it was stopped."""
+    model = build_model(ModelConfig.from_dict(spec["model_config"]), seed=tconf.seed)
+    phase = "training the same run without re-weighting, to compare (epoch {} of %d)" % tconf.epochs
+    events.put(("state", dict(phase=phase.format(1))))
+    result = fit(model, train_images, tconf, should_stop=should_stop,
+                 on_epoch=lambda record: events.put(("state", dict(phase=phase.format(min(record["epoch"] + 1,
+                                                                                        tconf.epochs))))))
+    return None if result.stopped else model.cpu().eval()
 
 
 def ready() -> None:
