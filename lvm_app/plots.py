@@ -14,6 +14,21 @@ PAIR_COLOURS = ("#1f77b4", "#ff7f0e")
 HOVER = "index %{customdata[0]:d}<br>class %{fullData.name}<br>error %{customdata[1]:.4f}<extra></extra>"
 
 
+def log_axis(values) -> dict:
+    """A log axis whose ticks a room can read: 1-2-5 steps as plain numbers ("0.02", "500"), not
+    Plotly's default of unlabelled minor ticks and "2", "5" between powers of ten. values: the data."""
+    v = np.asarray(values, np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return {"type": "log"}
+    lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+    ticks = [m * 10.0 ** e for e in range(int(lo), int(hi) + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if v.min() / 2 <= t <= v.max() * 2]
+    if len(ticks) > 8:   # many decades: powers of ten only
+        ticks = [t for t in ticks if f"{t:g}".lstrip("0.").startswith("1")]
+    return {"type": "log", "tickvals": ticks, "ticktext": [f"{t:,g}" for t in ticks]}
+
+
 def marker_size(n: int) -> float:
     """Smaller dots as the map fills up, so 70,000 points still show structure."""
     return 6.0 if n <= 2_000 else 4.0 if n <= 10_000 else 3.0 if n <= 30_000 else 2.0

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import plotly.graph_objects as go
 
-from lvm_app.plots import CLASS_COLOURS
+from lvm_app.plots import CLASS_COLOURS, PAIR_COLOURS, log_axis
 from lvm_core.jobs import Progress
 
 MARGIN = dict(l=0, r=0, t=40, b=0)
@@ -41,8 +41,8 @@ def cached(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
 def step_figure(job_id: str, curve: tuple[np.ndarray, np.ndarray], variational: bool) -> go.Figure:
     """Training loss per step, from the run's binned curve (a few hundred points at most)."""
     def build():
-        fig = go.Figure(go.Scatter(x=curve[0], y=curve[1], mode="lines", name="train"))
-        fig.update_yaxes(type="log" if variational else "linear")
+        fig = go.Figure(go.Scatter(x=curve[0], y=curve[1], mode="lines", name="train", line_color=PAIR_COLOURS[0]))
+        fig.update_yaxes(**log_axis(curve[1]) if variational else {"type": "linear"})
         fig.update_layout(title="Training loss per step", xaxis_title="step", height=230, margin=MARGIN)
         return fig.update_xaxes(tickformat="d")
     return cached(("steps", job_id, len(curve[0]), float(curve[0][-1])), build)
@@ -56,7 +56,7 @@ def epoch_figures(job_id: str, history: list[dict], variational: bool) -> list[g
     def build(key: str, title: str) -> go.Figure:
         fig = go.Figure([go.Scatter(x=epochs, y=[r.get(prefix + key) for r in history], mode="lines+markers",
                                     name=split, line_color=colour)
-                         for (split, prefix), colour in zip((("train", ""), ("test", "test_")), CLASS_COLOURS)])
+                         for (split, prefix), colour in zip((("train", ""), ("test", "test_")), PAIR_COLOURS)])
         fig.update_layout(title=f"{title} per epoch", xaxis_title="epoch", height=260, margin=MARGIN)
         return integer_ticks(fig, max(epochs))
     return [cached(("epochs", job_id, len(history), key), lambda: build(key, title)) for key, title in terms.items()]

@@ -8,6 +8,9 @@ from lvm_core import ImageError
 from lvm_core.images import ConvertedImage, enlarge, image_from_upload, make_grid
 
 DISPLAY_SIDE = 112  # pixels a side for one image on screen: 4x a 28x28 MNIST digit
+# Images per row of a strip a class must read: each stays >= 64 px wide beside the sidebar at 1024x768
+# (12 came out 47 px there); tests/test_browser_layout.py holds it.
+STRIP_COLUMNS = 8
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -40,8 +43,9 @@ def show(image: np.ndarray, side: int = DISPLAY_SIDE) -> np.ndarray:
     return enlarge(np.clip(image, 0, 1), max(1, side // max(image.shape)))
 
 
-def strip(rows: list[np.ndarray], side: int = 56) -> np.ndarray:
+def strip(rows: list[np.ndarray], side: int = 84) -> np.ndarray:
     """rows: equal-length lists of (H, W) or (H, W, 3) images -> one picture with one row of images
-    per list, each image enlarged to about `side` pixels."""
+    per list, each image enlarged to about `side` pixels (the browser shrinks a strip wider than its
+    column to fit: keep rows to STRIP_COLUMNS images)."""
     images = np.clip(np.concatenate([np.asarray(r) for r in rows]), 0, 1)
     return enlarge(make_grid(images, ncols=len(rows[0])), max(1, side // images.shape[2]))

@@ -59,26 +59,26 @@ def subset_indices(total: int, n: int, seed: int = 0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    title: str
+    title: str                      # what it is, for a picker: "Fashion-MNIST clothing"
     class_names: tuple[str, ...]
     image_shape: tuple[int, int, int]
     offline: bool                   # ships with a package: never needs a download
+    short: str = ""                 # its name as people write it, in sentences: "Fashion-MNIST" ("": the key)
 
 
 DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("MNIST handwritten digits", DIGIT_NAMES, (1, 28, 28), False),
-    "fashion-mnist": DatasetInfo("Fashion-MNIST clothing", FASHION_NAMES, (1, 28, 28), False),
-    "kmnist": DatasetInfo("Kuzushiji-MNIST (cursive Japanese)", KMNIST_NAMES, (1, 28, 28), False),
-    "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True),
+    "mnist": DatasetInfo("MNIST handwritten digits", DIGIT_NAMES, (1, 28, 28), False, "MNIST"),
+    "fashion-mnist": DatasetInfo("Fashion-MNIST clothing", FASHION_NAMES, (1, 28, 28), False, "Fashion-MNIST"),
+    "kmnist": DatasetInfo("Kuzushiji-MNIST (cursive Japanese)", KMNIST_NAMES, (1, 28, 28), False, "KMNIST"),
+    "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True, "digits (8x8)"),
 }
-
-# Names as people write them, for every place a dataset is shown; the keys stay internal.
-DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "KMNIST", "digits": "digits (8x8)"}
 
 
 def display_name(dataset: str) -> str:
-    """"fashion-mnist" -> "Fashion-MNIST"; your own datasets keep the name you gave them."""
-    return DISPLAY_NAMES.get(dataset, dataset)
+    """"fashion-mnist" -> "Fashion-MNIST", for every place a dataset is named (the keys stay internal);
+    your own datasets keep the name you gave them."""
+    info = DATASETS.get(dataset)
+    return info.short if info is not None and info.short else dataset
 
 
 OWN_DATASETS: set[str] = set()     # names of datasets from your own images (own_data.py), once registered

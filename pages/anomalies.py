@@ -2,15 +2,14 @@
 badly is one unlike its training data."""
 
 import numpy as np
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from lvm_app import cache
-from lvm_app.plots import map_figure
+from lvm_app.plots import PAIR_COLOURS, log_axis, map_figure
 from lvm_app.sidebar import current
-from lvm_app.upload import strip, uploaded_image
+from lvm_app.upload import STRIP_COLUMNS, strip, uploaded_image
 from lvm_core.anomaly import DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous, probes, threshold_at
 from lvm_core.data import display_name
 from lvm_core.inference import to_display
@@ -34,13 +33,16 @@ with scores_tab:
                     key="anomaly_percentile")
     threshold = threshold_at(enc.errors, pct)
     flagged = enc.errors > threshold
-    fig = px.histogram(x=enc.errors, nbins=80, log_y=True, labels={"x": "reconstruction error (per-pixel MSE)"})
-    fig.add_vline(x=threshold, line_dash="dash", line_color="red", annotation_text=f"threshold {threshold:.4f}")
-    fig.update_layout(yaxis_title="images (log scale)", height=280, margin=dict(t=30, b=10))
+    counts, edges = np.histogram(enc.errors, bins=80)
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), marker_color=PAIR_COLOURS[0],
+                           hovertemplate="error %{x:.4f}: %{y:,} images<extra></extra>"))
+    fig.add_vline(x=threshold, line_dash="dash", line_color=PAIR_COLOURS[1], annotation_text=f"threshold {threshold:.4f}")
+    fig.update_layout(xaxis_title="reconstruction error (per-pixel MSE)", yaxis_title="images (log scale)",
+                      yaxis=log_axis(counts), height=280, margin=dict(t=30, b=10), bargap=0)
     st.plotly_chart(fig, key="anomaly_histogram")
     st.write(f"**{int(flagged.sum())}** of the {len(flagged):,} {images_of} images score above the threshold.")
 
-    n = st.slider("Most anomalous images to show", 4, 24, 12, key="anomaly_n")
+    n = st.slider("Most anomalous images to show", 4, 24, STRIP_COLUMNS, key="anomaly_n")
     top = most_anomalous(enc.errors, n)
     originals = to_display(data.images[top])
     st.image(strip([originals, enc.recon[top], np.abs(originals - enc.recon[top])]),
@@ -85,7 +87,8 @@ with unseen_tab:
             model_ckpt = cache.open_model(entry.path)
             held_enc = cache.encoded(model_ckpt.digest, model_ckpt, "test")
             result = held_out_roc(held_enc.errors, held_enc.labels, classes)
-            roc.add_trace(go.Scatter(x=result.fpr, y=result.tpr, name=f"{entry.kind.upper()}: AUROC {result.auroc:.3f}"))
+            roc.add_trace(go.Scatter(x=result.fpr, y=result.tpr, name=f"{entry.kind.upper()}: AUROC {result.auroc:.3f}",
+                                     line_color=PAIR_COLOURS[len(rows) % 2]))
             col.metric(f"{entry.label}: AUROC", f"{result.auroc:.3f}")
             col.caption(f"At the {DEFAULT_PERCENTILE:g}th percentile of the seen classes' errors "
                         f"({result.threshold:.4f}): {result.detected:.0%} of {result.n_unseen} unseen images "
@@ -95,7 +98,7 @@ with unseen_tab:
         roc.update_layout(height=380, xaxis_title="false-positive rate (seen classes flagged)",
                           yaxis_title="true-positive rate (unseen class flagged)", margin=dict(t=10, b=10))
         st.plotly_chart(roc, key="anomaly_roc")
-        unseen_idx = np.flatnonzero(np.isin(test.labels.numpy(), classes))[:12]
+        unseen_idx = np.flatnonzero(np.isin(test.labels.numpy(), classes))[:STRIP_COLUMNS]
         st.image(strip([to_display(test.images[unseen_idx])] + [r[unseen_idx] for r in rows]),
                  caption="rows: unseen test images · " + " · ".join(f"{e.kind.upper()}'s reconstruction" for e in pair))
         st.caption("The model draws what it knows: an unseen digit comes back as the nearest thing it was "

@@ -8,9 +8,9 @@ import streamlit as st
 
 from lvm_app import cache
 from lvm_app import hidden_factors as hf
-from lvm_app.plots import map_figure
+from lvm_app.plots import PAIR_COLOURS, map_figure
 from lvm_app.sidebar import current
-from lvm_app.upload import show, strip
+from lvm_app.upload import STRIP_COLUMNS, show, strip
 from lvm_core.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
                               weighted_histograms)
 from lvm_core.directions import STEPS, traverse
@@ -87,12 +87,13 @@ with remove_tab:
         b.metric("LeNet accuracy on the debiased decodes", f"{removal.accuracy_after:.1%}",
                  f"{removal.accuracy_before:.1%} on plain reconstructions", delta_color="off")
         c.metric("Identity kept", f"{removal.identity_kept:.1%}", help="accuracy after / accuracy before")
-    show_n = 12
+    show_n = STRIP_COLUMNS
     st.image(strip([data.images[idx[:show_n], 0].numpy(), removal.before[:show_n], removal.after[:show_n]]),
              caption=f"rows: original · reconstruction · {info.title.lower()} removed", clamp=True)
     before, after = measure_factors(removal.before)[factor], measure_factors(removal.after)[factor]
-    hist = go.Figure([go.Histogram(x=before, name="reconstructions", opacity=0.6),
-                      go.Histogram(x=after, name=f"{info.title.lower()} removed", opacity=0.6)])
+    hist = go.Figure([go.Histogram(x=before, name="reconstructions", opacity=0.6, marker_color=PAIR_COLOURS[0]),
+                      go.Histogram(x=after, name=f"{info.title.lower()} removed", opacity=0.6,
+                                   marker_color=PAIR_COLOURS[1])])
     hist.update_layout(barmode="overlay", height=280, xaxis_title=f"{info.title} ({info.unit})",
                        margin=dict(t=20, b=10))
     st.plotly_chart(hist, key="factors_removal_hist")
@@ -101,9 +102,10 @@ with rare_tab:
     log_p = hf.densities(ckpt.digest, ckpt, sel.split)
     st.write("A Gaussian mixture (10 components) fitted to the codes gives each image a latent density: where codes "
              "are sparse, the data under-represents a style (the DB-VAE idea).")
-    rare = rarest(log_p, 24)
-    st.image(strip([data.images[rare[:12], 0].numpy(), data.images[rare[12:24], 0].numpy()]), clamp=True,
-             caption="the 24 rarest images, rarest first: " + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
+    per_row = min(STRIP_COLUMNS, len(log_p) // 3) or len(log_p)   # three full rows, even of a tiny split
+    rare = rarest(log_p, 3 * per_row)
+    st.image(strip([data.images[rare[i:i + per_row], 0].numpy() for i in range(0, len(rare), per_row)]), clamp=True,
+             caption=f"the {len(rare)} rarest images, rarest first: " + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
     alpha = st.slider("α: resampling weight ∝ 1 / density^α (density per code number)", 0.0, 5.0, DEFAULT_ALPHA, 0.25,
                       key="factors_alpha")
     weights = resampling_weights(log_p, alpha)
@@ -112,17 +114,18 @@ with rare_tab:
     cols = st.columns(len(FACTORS))
     for col, (name, f) in zip(cols, FACTORS.items()):
         edges, share_before, share_after = weighted_histograms(table[name], weights)
-        fig = go.Figure([go.Bar(x=edges[:-1], y=share_before, name="uniform", opacity=0.6),
-                         go.Bar(x=edges[:-1], y=share_after, name=f"α = {alpha:g}", opacity=0.6)])
+        fig = go.Figure([go.Bar(x=edges[:-1], y=share_before, name="uniform", opacity=0.6, marker_color=PAIR_COLOURS[0]),
+                         go.Bar(x=edges[:-1], y=share_after, name=f"α = {alpha:g}", opacity=0.6,
+                                marker_color=PAIR_COLOURS[1])])
         fig.update_layout(barmode="overlay", height=220, showlegend=name == "slant", title=f.title,
                           margin=dict(t=30, b=10, l=10, r=10), legend=dict(orientation="h"))
         col.plotly_chart(fig, key=f"factors_rare_{name}")
     share_before, share_after = class_shares(enc.labels, weights, len(names))
     st.bar_chart(pd.DataFrame({"uniform": share_before, f"α = {alpha:g}": share_after}, index=list(names)),
-                 height=220, stack=False)
-    st.caption(f"Train with these weights: `python -m lvm_core train --dataset {sel.dataset} --debias-alpha {alpha:g} "
-               f"--debias-from {ckpt.path or 'CKPT'} --out my-model.safetensors` "
-               "prints the reconstruction error on the rarest tenth of the test split.")
+                 height=220, stack=False, color=list(PAIR_COLOURS))
+    st.caption(f"Train with such weights: the Train page's *Re-weight rare styles (α)*, or `python -m lvm_core train "
+               f"--dataset {sel.dataset} --debias-alpha {alpha:g} --out my-model.safetensors` (rarity measured with "
+               "the shipped VAE of the dataset); both report the error on the rarest tenth of the test images.")
 
 with probe_tab:
     others = [e for e in cache.models() if e.dataset == ckpt.dataset and e.arch == ckpt.config.arch

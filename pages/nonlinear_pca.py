@@ -7,14 +7,14 @@ import streamlit as st
 from lvm_app import cache
 from lvm_app.plots import PAIR_COLOURS
 from lvm_app.sidebar import current
-from lvm_app.upload import strip
+from lvm_app.upload import STRIP_COLUMNS, strip
 from lvm_core import LvmError
 from lvm_core.data import display_name
 from lvm_core.inference import reconstruct, to_display
 from lvm_core.pca import fit_pca, pca_reconstruct
 from lvm_core.sweep import load_sweep, sweep_checkpoints
 
-SHOWN = 10
+SHOWN = STRIP_COLUMNS
 
 sel = current()
 st.title("An autoencoder is a nonlinear PCA")

@@ -48,3 +48,20 @@ def test_the_latent_space_map_is_inside_the_viewport(app_url, projector_page):
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] + 1, box
     sidebar = page.evaluate(SIDEBAR_WIDTH)
     assert box["width"] >= 0.5 * (viewport["width"] - sidebar), box
+
+
+# Image strips a class must read from the back of the room: each digit at least this many CSS pixels.
+STRIP_DIGIT_PX = 64
+STRIP_WIDTH = """caption => { const box = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]')]
+  .find(e => e.innerText.includes(caption)); return box ? box.querySelector('img').getBoundingClientRect().width : 0 }"""
+
+
+@pytest.mark.parametrize("projector_page", PROJECTORS, indirect=True, ids=["1280x720", "1024x768"])
+def test_the_anomaly_strip_shows_each_digit_large_and_labels_its_rows(app_url, projector_page):
+    page = projector_page
+    open_page(page, app_url, "anomalies")
+    caption = "rows: original · reconstruction · |difference|"
+    page.wait_for_function(f"() => ({STRIP_WIDTH})({caption!r}) > 0")
+    wait_idle(page, settle_ms=300)
+    columns = 8    # the page's default count of most anomalous images
+    assert page.evaluate(STRIP_WIDTH, caption) / columns >= STRIP_DIGIT_PX
