@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from browser_support import open_page, requires_chromium, wait_idle
 
@@ -41,6 +42,7 @@ def test_a_link_opens_the_same_point_and_image(app_url, browser_page, chromium_b
         student.goto(link, wait_until="domcontentloaded")
         assert shown_point(student, 17) == heading
         assert student.evaluate(ORIGINAL_BYTES) == image
-        assert student.get_by_label("Point (index in the split)").input_value() == "17"
+        # The box is filled on the page's rerun that draws the point; wait for it, don't race it.
+        expect(student.get_by_label("Point (index in the split)")).to_have_value("17", timeout=TIMEOUT_MS)
     finally:
         context.close()
