@@ -27,7 +27,7 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--threads", type=int, help="CPU threads (default: 1, measured fastest here)")
+    p.add_argument("--threads", type=int, help="CPU threads (default: the cores free at start, so 1 on a busy machine)")
     p.add_argument("--noise", type=float, default=0.0, help="input noise std: >0 trains a denoising AE")
     p.add_argument("--exclude-class", type=int, nargs="*", default=[], help="classes left out of training")
     p.add_argument("--binarize", action="store_true",
@@ -79,7 +79,7 @@ def cmd_train(args) -> None:
     from .metrics import evaluate
     from .models import build_model
     from .own_data import dataset_name, report_problems
-    from .training import resolve_device
+    from .training import free_cpu_threads, resolve_device
 
     main = is_main_process()   # under torchrun only rank 0 logs and saves
     args.dataset = dataset_name(args.dataset, args.image_size)
@@ -96,7 +96,7 @@ def cmd_train(args) -> None:
         config = ModelConfig(kind=args.model, arch=args.arch, image_shape=train.image_shape,
                              latent_dim=args.latent_dim, hidden=hidden, beta=args.beta)
         tconf = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                            device=args.device, threads=args.threads, input_noise=args.noise,
+                            device=args.device, threads=args.threads or free_cpu_threads(), input_noise=args.noise,
                             exclude_classes=tuple(args.exclude_class), debias_alpha=args.debias_alpha)
         resolve_device(tconf.device)
     except ValueError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -58,15 +59,21 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 def set_cpu_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op CPU threads (process-wide); None picks DEFAULT_CPU_THREADS.
-
-    1 whatever the load, measured (README, "Training speed"): an MNIST MLP epoch ran 10x slower
-    with 2 threads while another process kept the second core busy, and the thread count
-    changes how reductions add up, so a load-dependent count would make runs irreproducible."""
+    """Set torch's intra-op CPU threads (process-wide); None picks DEFAULT_CPU_THREADS (1: an
+    MNIST MLP epoch ran 10x slower with 2 threads while another process kept the second core busy;
+    a server with a class always has something else running). The CLI asks free_cpu_threads()."""
     n = threads or DEFAULT_CPU_THREADS
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def free_cpu_threads() -> int:
+    """Threads for a run started now: the cores the 1-minute load average leaves free, at least 1.
+    On an idle 2-core machine 2 made an MLP epoch 1.2x and a conv epoch 1.6x faster, with the same
+    weights bit for bit (tests/test_training.py); with another process running it gives 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, int(cores - os.getloadavg()[0] + 0.5)))
 
 
 def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Optimizer:

@@ -8,6 +8,8 @@ from lvm_core import ModelConfig, TrainConfig, TrainingDiverged, build_model, fi
 from lvm_core import training
 from lvm_core.training import LOSS_READ_EVERY, StepReport
 
+from conftest import requires_mnist
+
 
 def digits_model(kind="ae", seed=0):
     return build_model(ModelConfig(kind=kind, arch="mlp", image_shape=(1, 8, 8), latent_dim=4, hidden=(32,)), seed=seed)
@@ -225,3 +227,32 @@ def test_an_unavailable_device_is_one_clear_message(monkeypatch):
     with pytest.raises(ValueError, match="no CUDA GPU"):
         training.resolve_device("cuda")
     assert training.resolve_device("cpu") == torch.device("cpu")
+
+
+@requires_mnist
+@pytest.mark.parametrize("arch,hidden", [("mlp", (256,)), ("conv", (16, 32))])
+def test_one_or_two_threads_train_the_same_weights_bit_for_bit(arch, hidden):
+    """What lets the CLI pick its thread count from the load: MNIST-sized layers (big enough for
+    torch to split work across threads), one epoch with 1 and with 2 threads."""
+    from lvm_core import load_dataset
+
+    images = load_dataset("mnist", "test").images[:2048]
+    weights, before = [], torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            model = build_model(ModelConfig(kind="vae", arch=arch, latent_dim=16, hidden=hidden), seed=0)
+            fit(model, images, TrainConfig(epochs=1, batch_size=128, threads=threads))
+            weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    finally:
+        torch.set_num_threads(before)   # the rest of the session keeps its one thread
+    assert torch.equal(*weights)
+
+
+def test_free_cpu_threads_follows_the_load(monkeypatch):
+    monkeypatch.setattr(training.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(training.os, "getloadavg", lambda: (0.2, 0.5, 0.5))
+    assert training.free_cpu_threads() == 2          # idle: both cores
+    monkeypatch.setattr(training.os, "getloadavg", lambda: (1.1, 0.5, 0.5))
+    assert training.free_cpu_threads() == 1          # another process on one core
+    monkeypatch.setattr(training.os, "getloadavg", lambda: (40.0, 30.0, 20.0))
+    assert training.free_cpu_threads() == 1          # a crowd: never fewer than one
