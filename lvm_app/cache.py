@@ -161,6 +161,11 @@ def start_warm_up(_dataset_name: str, _split: str, _model_path: str | None) -> t
     user's click waits for it."""
     if not warm_up_enabled():
         return None
+    # umap imports pandas; a page thread's Plotly figure imports it too, to check every value it
+    # validates. Imported by both threads at once, a lock cycle left pandas half-initialised on one of
+    # them ("partially initialized module 'pandas' has no attribute 'Series'" on the Train page).
+    # Imported here first, in the first session's thread, it is whole before the warm-up starts.
+    import pandas  # noqa: F401
     thread = threading.Thread(target=_warm_up, args=(_dataset_name, _split, _model_path), name="lvm-warm-up",
                               daemon=True)
     thread.start()
