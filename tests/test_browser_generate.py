@@ -9,7 +9,10 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
 AXES = "i => { const L = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
-NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); return i !== null && i.src !== old; }"
+NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); return i !== null && i.getAttribute('src') !== old; }"
+# every grid shows a new image (the three are redrawn one after another, not at once)
+ALL_NEW = """([sel, old]) => { const now = [...document.querySelectorAll(sel)].map(i => i.getAttribute('src'));
+  return now.length === old.length && now.every((src, k) => src !== old[k]); }"""
 
 SCORED = "() => [...document.querySelectorAll('strong')].filter(e => e.textContent.startsWith('Fréchet')).length === 3"
 
@@ -31,7 +34,7 @@ def test_new_samples_redraw_the_grids(app_url, browser_page):
     assert grids.count() == 3
     before = [grids.nth(i).get_attribute("src") for i in range(3)]
     page.get_by_role("button", name="New samples").click()
-    page.wait_for_function(NEW_SOURCE, arg=[IMAGE, before[0]], timeout=60_000)
+    page.wait_for_function(ALL_NEW, arg=[IMAGE, before], timeout=60_000)
     wait_idle(page)
     after = [grids.nth(i).get_attribute("src") for i in range(3)]
     assert all(a != b for a, b in zip(after, before))

@@ -2,7 +2,10 @@
 with no Streamlit rerun until the release (Latent sliders, Interpolation scrubber)."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from browser_support import count_runs, counted_runs, requires_chromium, wait_idle
 from test_browser_generate import go_to
 
@@ -16,6 +19,8 @@ STAR_X = """() => { const maps = [...document.querySelectorAll('.js-plotly-plot'
 def drag_and_watch(page, root_selector: str, slider, dx: float = 120, steps: int = 12) -> tuple[set[str], int]:
     """Press a range input, move in steps reading the frame after each, release.
     Returns the distinct frames (canvas data URLs) seen before release and the runs counted before it."""
+    # the component draws its first frame once its decoders have loaded: drag only after that
+    expect(page.locator(root_selector)).to_have_attribute("data-frames", re.compile(r"^[1-9]"), timeout=60_000)
     count_runs(page)
     canvas = page.locator(f"{root_selector} canvas").first
     slider.scroll_into_view_if_needed()
@@ -45,9 +50,9 @@ def test_slider_drag_redraws_before_release_without_reruns(app_url, browser_page
     assert runs == 0, f"{runs} Streamlit reruns during the drag"
     assert int(root.get_attribute("data-frames")) >= frames_before + 4
     # on release Python gets the code: the star on the map follows
+    # (the star moving is the proof that Python got it: a run counter can miss a fragment's quick rerun)
     page.wait_for_function(f"old => ({STAR_X})() !== old", arg=star_before, timeout=30_000)
     wait_idle(page)
-    assert counted_runs(page) >= 1
     assert page.get_by_text("Live decoding is off").count() == 0
 
 
