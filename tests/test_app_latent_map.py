@@ -46,3 +46,14 @@ def test_colouring_by_one_dimension_starts_on_the_most_used_one(path):
     chart = at.get("plotly_chart")[0].proto.spec
     axis = json.loads(chart)["layout"]["coloraxis"]
     assert axis["cmin"] == pytest.approx(-axis["cmax"])   # a diverging scale centred at 0
+
+
+def test_component_assets_load_nothing_from_a_cdn():
+    """Demos run offline: every script the components ship is served by the app, none names a CDN."""
+    import re
+    from pathlib import Path
+
+    assets = sorted((Path(__file__).resolve().parent.parent / "lvm_app" / "components").rglob("*.js"))
+    assert any(a.name == "plotly-gl2d.min.js" for a in assets)
+    cdn = re.compile(r"https?://(cdn\.|unpkg\.com|cdnjs\.|[\w.]*jsdelivr\.net)")
+    assert [a.name for a in assets if cdn.search(a.read_text(encoding="utf8"))] == []
