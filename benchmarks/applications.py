@@ -26,7 +26,7 @@ from lvm_core.catalog import find_model, list_models  # noqa: E402
 from lvm_core.denoising import LEVELS, denoise_scores  # noqa: E402
 from lvm_core.features import feature_table  # noqa: E402
 from lvm_core.sweep import load_sweep  # noqa: E402
-from lvm_core.training import set_cpu_threads  # noqa: E402
+from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
 
 
 def anomalies(dataset: str, entries) -> None:

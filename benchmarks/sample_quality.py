@@ -22,7 +22,7 @@ from lvm_core.catalog import SHIPPED_DIR  # noqa: E402
 from lvm_core.inference import decode, encode  # noqa: E402
 from lvm_core.quality import classifier_path, load_classifier, score_samples  # noqa: E402
 from lvm_core.sampling import GaussianMixtureSampler, sample_normal  # noqa: E402
-from lvm_core.training import set_cpu_threads  # noqa: E402
+from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
 
 VAE_MAX, AE_MIN = 110.0, 300.0
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from lvm_core import DATASETS, build_model, load_dataset  # noqa: E402
 from lvm_core.inference import encode  # noqa: E402
 from lvm_core.jobs import default_configs, registry  # noqa: E402
-from lvm_core.training import set_cpu_threads  # noqa: E402
+from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
 
 POLL_S = 1.0   # pages/train.py's poll period
 

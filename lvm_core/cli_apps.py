@@ -41,7 +41,7 @@ def add_commands(sub, data_args) -> None:
 def cmd_train_classifier(args) -> None:
     from .data import load_dataset
     from .quality import classifier_path, save_classifier, train_classifier
-    from .training import set_cpu_threads
+    from .cpu_threads import set_cpu_threads
 
     if args.epochs < 1:
         raise InvalidInput("--epochs must be at least 1")

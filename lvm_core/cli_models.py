@@ -79,7 +79,8 @@ def cmd_train(args) -> None:
     from .metrics import evaluate
     from .models import build_model
     from .own_data import dataset_name, report_problems
-    from .training import free_cpu_threads, resolve_device
+    from .cpu_threads import free_cpu_threads
+    from .training import resolve_device
 
     main = is_main_process()   # under torchrun only rank 0 logs and saves
     args.dataset = dataset_name(args.dataset, args.image_size)

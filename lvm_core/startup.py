@@ -21,6 +21,6 @@ def configure(threads: int | None = ONE_THREAD) -> None:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
     read_umask()
     if threads is not None:
-        from .training import set_cpu_threads
+        from .cpu_threads import set_cpu_threads
 
         set_cpu_threads(threads)

@@ -5,13 +5,12 @@ the optimizer is Adam's fused kernel where torch has one for the device, and the
 tensors that are read once every LOSS_READ_EVERY steps (one host sync, not one per step).
 Every random draw of a run (order, input noise, reparameterization) comes from the run's own
 torch.Generator, so a run gives the same weights alone or beside other runs in the process.
-CPU threads are chosen on purpose: see set_cpu_threads and benchmarks/train_speed.py.
+CPU threads are chosen on purpose: see cpu_threads.py and benchmarks/train_speed.py.
 """
 from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,9 +19,9 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
+from .cpu_threads import set_cpu_threads
 from .errors import TrainingDiverged
 
-DEFAULT_CPU_THREADS = 1
 LOSS_READ_EVERY = 32        # steps between reads of the losses: a NaN stops the run within this many steps
 NOISE_STREAM = 0x5EED       # offsets the noise generator's seed from the order generator's
 
@@ -56,24 +55,6 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' was asked for but Apple's MPS is not available")
     return torch.device(device)
-
-
-def set_cpu_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op CPU threads (process-wide); None picks DEFAULT_CPU_THREADS (1: an
-    MNIST MLP epoch ran 10x slower with 2 threads while another process kept the second core busy;
-    a server with a class always has something else running). The CLI asks free_cpu_threads()."""
-    n = threads or DEFAULT_CPU_THREADS
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-    return n
-
-
-def free_cpu_threads() -> int:
-    """Threads for a run started now: the cores the 1-minute load average leaves free, at least 1.
-    On an idle 2-core machine 2 made an MLP epoch 1.2x and a conv epoch 1.6x faster, with the same
-    weights bit for bit (tests/test_training.py); with another process running it gives 1."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, int(cores - os.getloadavg()[0] + 0.5)))
 
 
 def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Optimizer:

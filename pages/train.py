@@ -45,7 +45,7 @@ def settings() -> tuple[ModelConfig, TrainConfig]:
                         latent_dim=int(s.train_latent), hidden=parse_sizes(s[f"train_hidden_{s.train_arch}"]),
                         beta=float(s.get("train_beta", 1.0)) if kind == "VAE" else 1.0)
     train = TrainConfig(epochs=int(s.train_epochs), batch_size=int(s.train_batch), lr=float(s.train_lr),
-                        seed=int(s.train_seed), device="cpu", threads=1,
+                        seed=int(s.train_seed), device="cpu",
                         input_noise=float(s.train_noise) if kind == "Denoising AE" else 0.0,
                         debias_alpha=float(s.get("train_debias", 0.0)) if debias_reference() else 0.0)
     return model, train

@@ -2,6 +2,7 @@
 restart recovery, and files never overwritten."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -59,6 +60,9 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
     assert ckpt.metrics == p.metrics and {"mse", "pca_mse", "knn5_acc", "neg_elbo"} <= set(p.metrics)
     assert ckpt.config == DIGITS_VAE
+    # threads=None: the worker chose the cores free when the run started, and the file says how many
+    assert 1 <= ckpt.train_config.threads <= os.cpu_count()
+    assert ckpt.train_config == dataclasses.replace(two_epochs, threads=ckpt.train_config.threads)
     (board,) = (models_dir / RUNS_DIR).iterdir()   # TensorBoard files of the run (tensorboard --logdir)
     assert board.name.startswith("my-digits-VAE-2-epochs-") and list(board.glob("events.out.tfevents.*"))
 

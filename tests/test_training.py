@@ -246,13 +246,3 @@ def test_one_or_two_threads_train_the_same_weights_bit_for_bit(arch, hidden):
     finally:
         torch.set_num_threads(before)   # the rest of the session keeps its one thread
     assert torch.equal(*weights)
-
-
-def test_free_cpu_threads_follows_the_load(monkeypatch):
-    monkeypatch.setattr(training.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(training.os, "getloadavg", lambda: (0.2, 0.5, 0.5))
-    assert training.free_cpu_threads() == 2          # idle: both cores
-    monkeypatch.setattr(training.os, "getloadavg", lambda: (1.1, 0.5, 0.5))
-    assert training.free_cpu_threads() == 1          # another process on one core
-    monkeypatch.setattr(training.os, "getloadavg", lambda: (40.0, 30.0, 20.0))
-    assert training.free_cpu_threads() == 1          # a crowd: never fewer than one

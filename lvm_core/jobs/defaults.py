@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..config import ModelConfig, TrainConfig
 
-# On 28x28 images a 784-256-16 MLP VAE is a good model after 10 epochs, about a minute on one CPU
-# thread (benchmarks/train_jobs.py). The 8x8 digits (1,437 train images) train in a fraction of a
+# On 28x28 images a 784-256-16 MLP VAE is a good model after 10 epochs, about half a minute on an
+# idle 2-core machine (benchmarks/train_speed.py). The 8x8 digits (1,437 train images) train in a fraction of a
 # second an epoch, so their default runs long enough for a class to watch the clusters form.
 DEFAULT_RUNS = {
     "digits": dict(latent_dim=8, hidden=(64,), epochs=60, batch_size=64),
@@ -14,7 +14,8 @@ DEFAULT_RUN = dict(latent_dim=16, hidden=(256,), epochs=10, batch_size=128)
 
 
 def default_configs(dataset: str, image_shape: tuple[int, int, int]) -> tuple[ModelConfig, TrainConfig]:
-    """The Train page's starting settings for a dataset: an MLP VAE, one CPU thread."""
+    """The Train page's starting settings for a dataset: an MLP VAE on the CPU, its threads chosen by
+    the worker when the run starts (threads=None: the cores then free)."""
     d = DEFAULT_RUNS.get(dataset, DEFAULT_RUN)
     model = ModelConfig(kind="vae", arch="mlp", image_shape=image_shape, latent_dim=d["latent_dim"], hidden=d["hidden"])
-    return model, TrainConfig(epochs=d["epochs"], batch_size=d["batch_size"], device="cpu", threads=1)
+    return model, TrainConfig(epochs=d["epochs"], batch_size=d["batch_size"], device="cpu")

@@ -13,6 +13,7 @@ multiprocessing queue of (kind, payload) tuples, and ends when `stop` is set or 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -32,7 +33,8 @@ from ..inference import encode, per_pixel_mse, reconstruct
 from ..metrics import evaluate
 from ..run_log import RUNS_DIR, TensorBoardRun, run_dir
 from ..models import build_model
-from ..training import StepReport, fit
+from ..cpu_threads import CpuShare, free_cpu_threads, set_cpu_threads
+from ..training import StepReport, fit, resolve_device
 from .naming import save_new_checkpoint
 from .snapshots import SNAPSHOT_POINTS, Snapshot, latent_map_2d
 
@@ -73,6 +75,12 @@ def run(spec: dict, events, stop) -> None:
 
 def _train(spec: dict, events, should_stop, orphaned) -> dict:
     config, tconf = ModelConfig.from_dict(spec["model_config"]), TrainConfig.from_dict(spec["train_config"])
+    share = None
+    if tconf.threads is None and resolve_device(tconf.device).type == "cpu":
+        # The cores free now (both of an idle 2-core machine, one beside a class), followed epoch by
+        # epoch as students come and go; the weights are the same either way (cpu_threads.py).
+        tconf = dataclasses.replace(tconf, threads=free_cpu_threads())
+        share = CpuShare()
     dataset, out_dir = spec["dataset"], Path(spec["out_dir"])
     events.put(("state", dict(phase="loading the dataset")))
     # Never download from a worker: the page offers only datasets already on disk.
@@ -84,13 +92,16 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     board = TensorBoardRun(run_dir(out_dir / RUNS_DIR, spec["name"]), model, tconf, test.images, test.labels,
                            test.class_names, dataset=dataset)   # tensorboard --logdir <user models>/runs
     try:
-        return _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images)
+        return _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images,
+                             share)
     finally:
         board.writer.close()   # a stopped or failed run keeps the curves it wrote
 
 
-def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images) -> dict:
-    """_train's run once the data and model are ready: snapshots, fit (logged to `board`), evaluate, save."""
+def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, train, test, train_images,
+                  share: CpuShare | None) -> dict:
+    """_train's run once the data and model are ready: snapshots, fit (logged to `board`), evaluate, save.
+    share: the threads follow the cores free, epoch by epoch (None: tconf.threads throughout)."""
     dataset, out_dir = spec["dataset"], Path(spec["out_dir"])
     # A fixed subset of test images, the same every epoch, so the snapshots can be compared.
     subset = torch.randperm(len(test), generator=torch.Generator().manual_seed(tconf.seed))[:SNAPSHOT_POINTS]
@@ -128,6 +139,8 @@ def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, trai
         board.on_epoch(record)
         snapshot(record["epoch"])
         events.put(("epoch", record))
+        if share is not None:
+            set_cpu_threads(share.free())
 
     result = fit(model, train_images, tconf, test_images=test.images, on_step=on_step,
                  on_epoch=on_epoch, should_stop=should_stop, sample_weights=weights)
