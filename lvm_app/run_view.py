@@ -6,7 +6,7 @@ import streamlit as st
 
 from lvm_app.train_charts import pca_verdict
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
-from lvm_core.metrics import NEG_ELBO_HELP, NEG_ELBO_LABEL
+from lvm_core.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
 
@@ -16,7 +16,7 @@ def metrics_row(metrics: dict, latent_dim: int) -> None:
     columns = st.columns(3)
     columns[0].metric("Test reconstruction MSE", f"{metrics['mse']:.4f}", delta_color="inverse",
                       delta=f"{metrics['mse'] - metrics['pca_mse']:+.4f} vs PCA-{latent_dim}")
-    columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}")
+    columns[1].metric("5-NN accuracy of the codes", f"{metrics['knn5_acc']:.1%}", help=KNN_HELP)
     if "neg_elbo" in metrics:
         columns[2].metric(NEG_ELBO_LABEL, f"{metrics['neg_elbo']:.1f}", help=NEG_ELBO_HELP)
     if "rare_decile_mse_plain" in metrics:

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from lvm_core import ModelConfig, TrainConfig, build_model, fit
-from lvm_core.metrics import evaluate, knn_accuracy, pca_mse
+from lvm_core.metrics import KNN_TEST_QUERIES, evaluate, knn_accuracy, knn_queries, pca_mse
 
 
 def test_pca_mse_falls_with_more_components(digits):
@@ -18,6 +18,14 @@ def test_knn_accuracy_on_separable_codes():
     codes = rng.normal(size=(150, 2)) * 0.1 + labels[:, None] * 5
     assert knn_accuracy(codes, labels, codes + 0.01, labels) == 1.0
     assert knn_accuracy(codes, labels, rng.normal(size=(150, 2)), labels) < 0.8
+
+
+def test_knn_queries_are_a_fixed_subset_of_a_large_split_and_all_of_a_small_one():
+    assert list(knn_queries(KNN_TEST_QUERIES)) == list(range(KNN_TEST_QUERIES))
+    big = knn_queries(10_000)
+    assert len(big) == len(set(big)) == KNN_TEST_QUERIES and (np.diff(big) > 0).all() and big[-1] < 10_000
+    assert (knn_queries(10_000) == big).all()     # the same images for every model
+    assert big[-1] > 9_000 and big[0] < 1_000      # spread over the split, not its first rows
 
 
 @pytest.mark.parametrize("kind", ["ae", "vae"])
