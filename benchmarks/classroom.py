@@ -1,22 +1,28 @@
-"""A class on one server: N concurrent sessions, each a student's journey, in real browser pages.
+"""A class on one server: N concurrent sessions, each a student's journey, for N = 1, 10, 30.
 
-One `streamlit run` on 127.0.0.1 (the repo's .streamlit/config.toml), one headless chromium with one
-context per student (cookies and websockets apart, as separate laptops would be). Each session:
-open the Latent space map, click points, drag the Latent sliders, open AE vs VAE, switch model, and
-click again. Then one extra session starts a training run on the Train page and every session clicks
-again while it trains. Prints per N: p50/p95 of each interaction, errors, sessions lost, server RSS
-and CPU, memory per extra session, click -> image against the N = 1 figure, and with/without training.
+For each N a fresh `streamlit run` on 127.0.0.1 (the repo's .streamlit/config.toml) and:
+1. one student in a real headless chromium page (s0) opens the Latent space map, clicks points, drags the
+   Latent sliders and opens AE vs VAE; its messages to the server are recorded (the first N's);
+2. N - 1 more students replay that journey as protocol-level clients (replay_clients.py): each its own
+   session, sending the browser's reruns with its widget states and fetching every image, drawing nothing.
+   Server RSS is read with s0 alone and again with all N, each once through the journey: memory per
+   extra session;
+3. while the replayed students go round their journeys again (a pause of --think s between actions),
+   s0 clicks points, switches model and clicks again: click -> image with the class busy, against the
+   N = 1 figure;
+4. one more browser session presses Train (the page's defaults) and s0 clicks again while it trains.
+Prints per N: p50/p95 of each of s0's interactions and of the replayed actions, errors, sessions lost,
+server RSS and CPU.
 
-Why browsers and not protocol-level clients: what a click costs depends on the front end (Plotly's
-selection event, the widget states the page sends back, the images it then fetches), and a hand-written
-websocket client would measure our imitation of it. The price: chromium shares the CPU with the server.
-Its threads run at nice 19, so the server goes first (a student's browser runs on their own laptop), but a
-click still waits for chromium to draw the answer: on a small machine the latencies are an upper
-bound on what the server alone would give (the server's own CPU share is printed beside them). The map is
-drawn by st.plotly_chart (LVM_LIVE_DECODING=0): every click and slider step is then a server round trip,
-the worst case for the server (with live decoding the browser does the sliders' decoding itself).
+Why one browser and replayed students: a click costs what the front end makes it cost (Plotly's selection
+event, the widget states the page sends back, the images it then fetches), so one real browser measures
+it, and the replayed students send exactly what that browser sent. Thirty headless chromiums drawing
+Plotly maps on the server's own 2 cores (no GPU) measured chromium, not the server: their clicks took
+8-10 s while the server used 0.2 of a core. Chromium's threads run at nice 19, so the server goes
+first. The map is drawn by st.plotly_chart (LVM_LIVE_DECODING=0): every click and slider step is a
+server round trip, the worst case for the server (with live decoding the browser decodes the sliders).
 
-    LVM_DATA_DIR=../shared/data python benchmarks/classroom.py [--sessions 1 10 30] [--clicks 3]
+    LVM_DATA_DIR=../shared/data python benchmarks/classroom.py [--sessions 1 10 30] [--clicks 3] [--think 3]
 """
 from __future__ import annotations
 
@@ -31,9 +37,11 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
+import replay_clients  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points  # noqa: E402
+from replay_clients import Recording, ReplayStudent  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 MAP_DRAWN_JS = """() => { const g = document.querySelector('.js-plotly-plot');
@@ -61,6 +69,7 @@ CLICK_JS = """([index, timeoutMs]) => new Promise((resolve, reject) => {
   };
   tick();
 })"""
+SCORED_JS = "() => !document.body.innerText.includes('scoring 2,000 samples')"
 RECORD_DOWN_JS = "() => document.addEventListener('mousedown', () => { window.__down = performance.now(); }, true)"
 STEP_TIMEOUT_MS = 180_000
 
@@ -149,14 +158,24 @@ class Student:
         await self.page.locator('[data-testid=stImage] img').nth(2).wait_for(timeout=STEP_TIMEOUT_MS)
         await self.idle()
 
+    async def scores_shown(self):
+        """Until the Compare page's sample scores are in (computed in the background, then cached):
+        memory read before that would count the scorer's work as a session's."""
+        await self.page.wait_for_function(SCORED_JS, timeout=STEP_TIMEOUT_MS * 3, polling=500)
+
     async def switch_model(self, option: int):
         await self.page.goto(self.url, wait_until="commit")
         await self.page.wait_for_function(MAP_DRAWN_JS, timeout=STEP_TIMEOUT_MS, polling=100)
         await self.idle()
         picker = self.page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1)
-        await picker.click()
         options = self.page.get_by_role("option")
-        await options.first.wait_for(timeout=STEP_TIMEOUT_MS)   # the list opens after the click
+        for _ in range(10):   # a click that lands while the sidebar redraws opens nothing: click again
+            await picker.click()
+            try:
+                await options.first.wait_for(timeout=10_000)
+                break
+            except Exception:
+                await self.idle()
         await options.nth(option % await options.count()).click()
         await self.idle()
         await self.page.wait_for_function(MAP_DRAWN_JS, timeout=STEP_TIMEOUT_MS, polling=100)
@@ -168,10 +187,10 @@ class Student:
         await self.timed("open sliders", self.drag_slider)
         await self.timed("open AE vs VAE", self.compare)
 
-    async def other_model(self, clicks: int, index: int):
-        """Then each student picks a model of their own: memory grows per model, not per session."""
+    async def other_model(self, clicks: int, index: int, label: str = "click -> image"):
+        """Then the student picks another model and clicks on its map."""
         await self.timed("switch model", lambda: self.switch_model(index))
-        await self.click_points(clicks)
+        await self.click_points(clicks, label)
 
     async def alive(self) -> bool:
         """Still connected: the app answers a rerun (the page's own R key) and shows no exception."""
@@ -219,67 +238,112 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {statistics.median(values) * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  (n={len(values)})"
 
 
-async def run_class(browser, app: AppServer, n: int, clicks: int, budget_s: float) -> dict:
-    students = [Student(browser, app.url, f"s{i}") for i in range(n)]
-    await asyncio.gather(*(s.start() for s in students))
-    rss0, cpu0 = proc_stats(app.proc.pid)
-    wall0 = time.perf_counter()
-    done, pending = await asyncio.wait([asyncio.create_task(s.journey(clicks)) for s in students], timeout=budget_s)
+async def run_class(browser, env: dict, tmp: Path, n: int, clicks: int, budget_s: float,
+                    journey: list[list[bytes]] | None) -> dict:
+    """One class of n on a fresh server: a browser student (s0) and n - 1 replayed students (see
+    replay_clients.py). Returns the figures, and the journey s0 recorded when none was given."""
+    with AppServer(env=env, log_path=tmp / f"app-{n}.log") as app:
+        nicer = asyncio.create_task(keep_browsers_niced(app.proc.pid))
+        s0 = Student(browser, app.url, "s0")
+        await s0.start()
+        recording = Recording()
+        recording.attach(s0.page)
+        await s0.journey(clicks)                 # the first student in: every shared cache filled now
+        await s0.timed("AE vs VAE scores shown", s0.scores_shown)
+        journey = journey or recording.journey()
+        rss_1 = await settled_rss(app.proc.pid)
+        others = [ReplayStudent(app.url, journey, f"r{i}") for i in range(1, n)]
+        _, cpu_j0 = proc_stats(app.proc.pid)
+        cut = await wait_all([r.journey() for r in others], budget_s)
+        _, cpu_j1 = proc_stats(app.proc.pid)    # the replayed journeys: shared caches already warm
+        journey_actions = sum(len(r.latencies) for r in others)
+        rss_n = await settled_rss(app.proc.pid)   # n sessions open, each once through the journey
+        _, cpu0 = proc_stats(app.proc.pid)
+        busy = asyncio.Event()
+        loops = [asyncio.create_task(go_round(r, busy)) for r in others]
+        wall0 = time.perf_counter()
+        await s0.timed("back to the map", s0.open_map)
+        await s0.click_points(clicks, "click -> image, class busy")
+        await s0.other_model(clicks, 1, "click -> image, class busy")
+        wall, (_, cpu1) = time.perf_counter() - wall0, proc_stats(app.proc.pid)
+        trainer = await start_training(browser, app.url)
+        await s0.click_points(clicks, "click -> image, one run training")
+        training_rss, _ = proc_stats(app.proc.pid)
+        await stop_training(trainer)
+        busy.set()
+        await wait_all(loops, budget_s)
+        lost = sum(not ok for ok in await asyncio.gather(s0.alive(), *(r.alive() for r in others)))
+        await asyncio.gather(*(r.close() for r in others), s0.page.context.close(), trainer.page.context.close(),
+                             return_exceptions=True)
+        nicer.cancel()
+        log_errors = [line for line in app.log_text().splitlines() if "Traceback" in line or "Error" in line]
+    return dict(n=n, s0=s0, others=others, rss_1=rss_1, rss_n=rss_n, training_rss=training_rss,
+                cpu=cpu1 - cpu0, wall=wall, journey_cpu=cpu_j1 - cpu_j0, journey_actions=journey_actions,
+                lost=lost, cut=cut, load=os.getloadavg(),
+                trainer_errors=trainer.errors, log_errors=log_errors, journey=journey)
+
+
+async def settled_rss(pid: int, within_mb: float = 3.0, timeout_s: float = 120.0) -> float:
+    """The server's RSS once it holds still (the same within within_mb over 3 s): work a page started
+    in the background (a map, the warm-up) would otherwise be counted as a session's."""
+    readings = [proc_stats(pid)[0]]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        readings.append(proc_stats(pid)[0])
+        if len(readings) >= 4 and max(readings[-4:]) - min(readings[-4:]) <= within_mb:
+            break
+    return readings[-1]
+
+
+async def wait_all(work: list, timeout: float) -> int:
+    """Wait for coroutines or tasks, at most timeout s; cancel the unfinished and return their number."""
+    if not work:
+        return 0
+    _, pending = await asyncio.wait([asyncio.ensure_future(w) for w in work], timeout=timeout)
     for task in pending:
         task.cancel()
-    shared_rss, _ = proc_stats(app.proc.pid)
-    done, more = await asyncio.wait([asyncio.create_task(s.other_model(clicks, i)) for i, s in enumerate(students)],
-                                    timeout=budget_s)
-    for task in more:
-        task.cancel()
-    pending = pending | more
-    wall = time.perf_counter() - wall0
-    rss, cpu = proc_stats(app.proc.pid)
-    load = os.getloadavg()
-    # Click latency while another student trains (one extra session starts a run on the Train page).
-    trainer = await start_training(browser, app.url)
-    for s in students:
-        s.page.set_default_timeout(STEP_TIMEOUT_MS)
-    await asyncio.wait([asyncio.create_task(s.click_points(clicks, "click -> image, one run training"))
-                        for s in students], timeout=budget_s)
-    training_rss, _ = proc_stats(app.proc.pid)
-    lost = sum(not ok for ok in await asyncio.gather(*(s.alive() for s in students)))
-    await stop_training(trainer)   # the next N starts on a machine without a run
-    result = dict(n=n, students=students, wall=wall, cpu=cpu - cpu0, rss=rss, rss0=rss0, training_rss=training_rss,
-                  shared_rss=shared_rss,
-                  lost=lost, unfinished=len(pending), load=load, trainer_errors=trainer.errors)
-    await asyncio.gather(*(s.page.context.close() for s in students + [trainer]), return_exceptions=True)
-    return result
+    return len(pending)
+
+
+async def go_round(student: ReplayStudent, done: asyncio.Event) -> None:
+    """A replayed student going through its journey again and again until done is set."""
+    while not done.is_set():
+        await student.journey(done)
 
 
 def report(r: dict, base: dict | None) -> None:
-    times = defaultdict(list)
-    for s in r["students"]:
-        for what, values in s.times.items():
-            times[what] += values
-    errors = [e for s in r["students"] for e in s.errors]
-    print(f"\nN = {r['n']} sessions  (load average {', '.join(f'{x:.1f}' for x in r['load'])}; "
-          f"{os.cpu_count()} cores)")
-    for what in ("open map", "click -> image", "open sliders", "slider step", "open AE vs VAE", "switch model",
-                 "click -> image, one run training"):
-        print(f"  {what:34s} {percentiles(times[what])}")
-    print(f"  errors {len(errors)}, sessions lost {r['lost']}, journeys cut by the time budget {r['unfinished']}; "
-          f"journeys took {r['wall']:.0f} s, "
-          f"server CPU {r['cpu']:.0f} s ({r['cpu'] / max(r['wall'], 1e-9):.2f} cores)")
-    for e in (errors + r["trainer_errors"])[:5]:
-        print(f"    {e}")
-    print(f"  server RSS {r['shared_rss']:.0f} MB with every session on the same models, {r['rss']:.0f} MB once each "
-          f"opened a model of its own, {r['training_rss']:.0f} MB with one run training (worker included)")
-    if base is not None and r["n"] > base["n"]:
-        per = (r["shared_rss"] - base["shared_rss"]) / (r["n"] - base["n"])
-        print(f"  memory per extra session (same models): {per:.1f} MB (vs N = {base['n']}: {base['shared_rss']:.0f} MB; "
-              f"target <= 20 MB); each session on a model of its own: {(r['rss'] - base['rss']) / (r['n'] - base['n']):.1f} MB")
-        ours, one = times["click -> image"], [t for s in base["students"] for t in s.times["click -> image"]]
+    s0, others = r["s0"], r["others"]
+    errors = s0.errors + r["trainer_errors"] + [e for o in others for e in o.errors]
+    print(f"\nN = {r['n']} sessions: 1 browser + {r['n'] - 1} replayed (load average "
+          f"{', '.join(f'{x:.1f}' for x in r['load'])}; {os.cpu_count()} cores)")
+    for what in ("open map", "click -> image", "open sliders", "slider step", "open AE vs VAE",
+                 "AE vs VAE scores shown", "back to the map", "click -> image, class busy", "switch model", "click -> image, one run training"):
+        print(f"  browser: {what:32s} {percentiles(s0.times[what])}")
+    replayed = [t for o in others for t in o.latencies]
+    if replayed:
+        print(f"  replayed students, action -> answer and images: {percentiles(replayed)} over {len(replayed)} actions")
+    print(f"  errors {len(errors)}, sessions lost {r['lost']}, replayed journeys cut by the time budget {r['cut']}; "
+          f"server CPU {r['cpu']:.0f} s over {r['wall']:.0f} s with the class busy ({r['cpu'] / max(r['wall'], 1e-9):.2f} cores); "
+          f"server log error lines {len(r['log_errors'])}")
+    if r["journey_actions"]:
+        per_action = r["journey_cpu"] / r["journey_actions"]
+        print(f"  server CPU per replayed action {per_action:.2f} s ({r['journey_actions']} actions, caches warm): "
+              f"one core keeps up with ~{(replay_clients.THINK_S + per_action) / per_action:.0f} students who act "
+              f"every {replay_clients.THINK_S:g} s")
+    for e in errors[:5] + r["log_errors"][-2:]:
+        print(f"    {e[:160]}")
+    print(f"  server RSS {r['rss_1']:.0f} MB with the first student, {r['rss_n']:.0f} MB with all {r['n']}, "
+          f"{r['training_rss']:.0f} MB with one run training (worker included)")
+    if r["n"] > 1:
+        print(f"  memory per extra session: {(r['rss_n'] - r['rss_1']) / (r['n'] - 1):.1f} MB (target <= 20 MB)")
+    if base is not None:
+        ours, one = s0.times["click -> image, class busy"], base["s0"].times["click -> image, class busy"]
         if ours and one:
             p95, p95_1 = (sorted(v)[min(len(v) - 1, round(0.95 * (len(v) - 1)))] for v in (ours, one))
-            print(f"  p95 click -> image {p95 * 1000:.0f} ms = {p95 / p95_1:.1f}x the N = {base['n']} figure "
-                  f"({p95_1 * 1000:.0f} ms; target <= 4x)")
-    alone, training = times["click -> image"], times["click -> image, one run training"]
+            print(f"  p95 click -> image with the class busy {p95 * 1000:.0f} ms = {p95 / p95_1:.1f}x the N = "
+                  f"{base['n']} figure ({p95_1 * 1000:.0f} ms; target <= 4x)")
+    alone, training = s0.times["click -> image, class busy"], s0.times["click -> image, one run training"]
     if alone and training:
         print(f"  click -> image median without / with a run training: {statistics.median(alone) * 1000:.0f} / "
               f"{statistics.median(training) * 1000:.0f} ms")
@@ -303,26 +367,22 @@ async def keep_browsers_niced(server_pid: int) -> None:
 async def main_async(args) -> None:
     from playwright.async_api import async_playwright
 
+    replay_clients.THINK_S = args.think
     env = {"LVM_DATA_DIR": os.environ.get("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data")),
            "LVM_LIVE_DECODING": "0"}
+    print(f"a fresh server per N; replayed students pause {args.think:g} s between actions; "
+          f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         env["LVM_MODELS_DIR"] = str(Path(tmp) / "models")
-        with AppServer(env=env, log_path=Path(tmp) / "app.log") as app:
-            rss, _ = proc_stats(app.proc.pid)
-            print(f"server on {app.url}, pid {app.proc.pid}: {rss:.0f} MB RSS before any session; "
-                  f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                nicer = asyncio.create_task(keep_browsers_niced(app.proc.pid))
-                base = None
-                for n in args.sessions:
-                    result = await run_class(browser, app, n, args.clicks, args.budget)
-                    report(result, base)
-                    base = base or result
-                nicer.cancel()
-                await browser.close()
-            errors = [line for line in app.log_text().splitlines() if "Traceback" in line or "Error" in line]
-            print(f"\nserver log: {len(errors)} error lines" + (f"; last: {errors[-1][:150]}" if errors else ""))
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            base, journey = None, None
+            for n in args.sessions:
+                result = await run_class(browser, env, Path(tmp), n, args.clicks, args.budget, journey)
+                journey = result["journey"]
+                report(result, base)
+                base = base or result
+            await browser.close()
 
 
 def main() -> None:
@@ -330,6 +390,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--clicks", type=int, default=3, help="clicks per session, before and after switching model")
     parser.add_argument("--budget", type=float, default=900, help="seconds allowed for each N's journeys")
+    parser.add_argument("--think", type=float, default=3.0, help="seconds a replayed student pauses between actions")
     asyncio.run(main_async(parser.parse_args()))
 
 
