@@ -230,12 +230,15 @@ async def stop_training(trainer: Student) -> None:
         trainer.errors.append("stop: the run's Stop button was still there after 180 s")
 
 
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+
 def percentiles(values: list[float]) -> str:
     if not values:
         return "   no data"
-    values = sorted(values)
-    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-    return f"p50 {statistics.median(values) * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  (n={len(values)})"
+    return f"p50 {statistics.median(values) * 1000:7.0f} ms  p95 {p95(values) * 1000:7.0f} ms  (n={len(values)})"
 
 
 async def run_class(browser, env: dict, tmp: Path, n: int, clicks: int, budget_s: float,
@@ -340,9 +343,9 @@ def report(r: dict, base: dict | None) -> None:
     if base is not None:
         ours, one = s0.times["click -> image, class busy"], base["s0"].times["click -> image, class busy"]
         if ours and one:
-            p95, p95_1 = (sorted(v)[min(len(v) - 1, round(0.95 * (len(v) - 1)))] for v in (ours, one))
-            print(f"  p95 click -> image with the class busy {p95 * 1000:.0f} ms = {p95 / p95_1:.1f}x the N = "
-                  f"{base['n']} figure ({p95_1 * 1000:.0f} ms; target <= 4x)")
+            now, first = p95(ours), p95(one)
+            print(f"  p95 click -> image with the class busy {now * 1000:.0f} ms = {now / first:.1f}x the N = "
+                  f"{base['n']} figure ({first * 1000:.0f} ms; target <= 4x)")
     alone, training = s0.times["click -> image, class busy"], s0.times["click -> image, one run training"]
     if alone and training:
         print(f"  click -> image median without / with a run training: {statistics.median(alone) * 1000:.0f} / "

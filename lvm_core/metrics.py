@@ -49,8 +49,8 @@ def _evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: i
     return metrics
 
 
-# The exact 5-NN search is ~2 s for 10,000 MNIST test codes of 32 numbers against 60,000; on
-# 2,000 of them it is 0.4 s, and the accuracy's standard error at 97% is 0.4 points.
+# The exact 5-NN search took 2.6 s for 10,000 MNIST test codes of 32 numbers against 60,000; on
+# 2,000 of them 0.3 s, and the accuracy's standard error at 97% is 0.4 points.
 KNN_TEST_QUERIES = 2000
 KNN_HELP = (f"The share of test images whose 5 nearest training codes mostly share their class: on a fixed "
             f"{KNN_TEST_QUERIES:,} test images (all of a smaller test split), the same for every model.")
