@@ -12,6 +12,7 @@ from lvm_core.latent import dimension_importance, dimension_order
 GRID = 64               # samples shown per grid (8 x 8)
 HIST_DIMS = 4           # dimensions per model in the histograms
 POLL_S = 0.5            # how often the grids' fragment looks for finished scores
+MAX_SEED = 10**6
 
 sel = current()
 st.title("AE vs VAE: sampling")
@@ -19,11 +20,30 @@ st.caption("Both models squeeze an image into a code z and decode it back. Only 
            "its codes fill N(0, I): decode random z ~ N(0, I) and see which one makes digits.")
 
 ae, vae = generate.pick_pair(sel.dataset)
-st.session_state.setdefault("sample_seed", 0)
+st.session_state.setdefault("drawn", (0, 0))        # (how many times the seed changed, the seed)
 
 
-def new_samples():
-    st.session_state.sample_seed += 1
+def seed_key() -> str:
+    """The Seed input's key, new for every change: a message from an earlier input can be told apart, and
+    no input inherits an earlier one's value."""
+    return f"sample_seed_{st.session_state.drawn[0]}"
+
+
+def draw(seed: int):
+    st.session_state.drawn = (st.session_state.drawn[0] + 1, seed % (MAX_SEED + 1))
+
+
+def new_samples(shown: int):
+    # The seed after the one on screen, not +1 on the session's: under fast reruns the click's callback
+    # was seen to run twice (the seed went up by 2); this way a click counts once.
+    draw(shown + 1)
+
+
+def typed_seed(key: str):
+    # Only the input on screen counts: the scores' polling rerun can leave the browser before a click's
+    # answer arrives, carrying the previous input's value, which must not undo the click.
+    if key == seed_key():
+        draw(int(st.session_state[key]))
 
 
 try:
@@ -75,8 +95,9 @@ def sample_grids():
     """The button, the seed and the three grids: a fragment, so a click redraws only this (the grids
     decode their 64 samples at once; the scores come from the background scorer)."""
     left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
-    left.button("🎲 New samples", key="new_samples", on_click=new_samples, width="stretch")
-    seed = int(right.number_input("Seed", 0, 10**6, key="sample_seed"))
+    seed, key = st.session_state.drawn[1], seed_key()
+    left.button("🎲 New samples", key="new_samples", on_click=new_samples, args=(seed,), width="stretch")
+    right.number_input("Seed", 0, MAX_SEED, seed, key=key, on_change=typed_seed, args=(key,))
     drawn = []
     for column, (title, ckpt, prior) in zip(st.columns(3), GRIDS):
         with column:

@@ -53,6 +53,11 @@ def image_urls(at: AppTest) -> list[str]:
     return [url for image in at.image for url in image.value]
 
 
+def seed_input(at: AppTest):
+    """The AE vs VAE page's Seed input (its key carries the seed, so it is found by its label)."""
+    return next(n for n in at.number_input if n.label == "Seed")
+
+
 def decoded(at: AppTest) -> str:
     """URL of the Latent sliders page's decoded image."""
     [url] = [u for image in at.image for u, c in zip(image.value, image.captions) if c == "decode(z)"]
@@ -93,13 +98,17 @@ def test_new_samples_give_a_different_grid_with_scores(dataset):
     assert len(scores) == 3, [m.value for m in at.markdown]
     verdicts = [s.split("**")[1] for s in scores]
     assert verdicts[0].startswith("noise → ") and verdicts[2].startswith("fitted prior → "), verdicts
-    seed = at.number_input(key="sample_seed").value
+    seed = seed_input(at).value
     at.button(key="new_samples").click().run()
     assert not at.exception
-    assert at.number_input(key="sample_seed").value == seed + 1
+    assert seed_input(at).value == seed + 1
     assert set(image_urls(at)).isdisjoint(grids)
-    at.number_input(key="sample_seed").set_value(seed).run()
+    seed_input(at).set_value(seed).run()
+    assert seed_input(at).value == seed
     assert image_urls(at) == grids          # a seed is a grid: the same seed draws the same samples
+    seed_input(at).set_value(10**6).run()
+    at.button(key="new_samples").click().run()
+    assert not at.exception and seed_input(at).value == 0   # the last seed wraps round
 
 
 @pytest.mark.parametrize("content, message", [(None, None), (b"not a classifier", "Sample quality cannot be scored")])

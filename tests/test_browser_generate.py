@@ -42,6 +42,10 @@ def test_new_samples_redraw_the_grids(app_url, browser_page):
     page.wait_for_function(SCORED, timeout=120_000)
     verdicts = page.locator("strong", has_text="→").all_inner_texts()
     assert len(verdicts) == 3 and verdicts[0].startswith("noise → ") and verdicts[2].startswith("fitted prior → ")
+    # the scores' polling reruns did not take the grids back to the old seed
+    wait_idle(page)
+    assert [grids.nth(i).get_attribute("src") for i in range(3)] == after
+    assert page.get_by_label("Seed").input_value() == "1"
 
 
 def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, digits_2d_vae, browser_page):
