@@ -69,6 +69,9 @@ CLICK_JS = """([index, timeoutMs]) => new Promise((resolve, reject) => {
   };
   tick();
 })"""
+# what the map shows: its first points' coordinates (another model's map has other ones)
+MAP_SIGNATURE_JS = """() => { const g = document.querySelector('.js-plotly-plot');
+  return g && g._fullData && g._fullData.length ? JSON.stringify(g._fullData.map(t => [Array.from(t.x || []).slice(0, 5), Array.from(t.y || []).slice(0, 5)])) : null; }"""
 SCORED_JS = "() => !document.body.innerText.includes('scoring 2,000 samples')"
 RECORD_DOWN_JS = "() => document.addEventListener('mousedown', () => { window.__down = performance.now(); }, true)"
 STEP_TIMEOUT_MS = 180_000
@@ -176,9 +179,12 @@ class Student:
                 break
             except Exception:
                 await self.idle()
+        before = await self.page.evaluate(MAP_SIGNATURE_JS)
         await options.nth(option % await options.count()).click()
+        # until the other model's map is drawn: points read from the old map would be clicked on the new one
+        await self.page.wait_for_function(f"old => {{ const now = ({MAP_SIGNATURE_JS})(); return now !== null && now !== old; }}",
+                                          arg=before, timeout=STEP_TIMEOUT_MS, polling=100)
         await self.idle()
-        await self.page.wait_for_function(MAP_DRAWN_JS, timeout=STEP_TIMEOUT_MS, polling=100)
 
     async def journey(self, clicks: int):
         """The part every student does on the same models: memory measured after it is per session."""
