@@ -74,7 +74,7 @@ def cmd_train(args) -> None:
     from .cli_factors import debias_reference
     from .config import ModelConfig, TrainConfig
     from .data import load_dataset
-    from .density import debias_weights, rare_decile_error, rare_test_mask
+    from .density import debias_split, rare_decile_error
     from .distributed import fit_across_processes, is_main_process
     from .metrics import evaluate
     from .models import build_model
@@ -119,7 +119,11 @@ def cmd_train(args) -> None:
             board.on_epoch(record)
 
     reference = debias_reference(args, train.image_shape) if tconf.debias_alpha > 0 or args.debias_from else None
-    weights = debias_weights(reference, train_fit.images, tconf.debias_alpha, args.seed) if tconf.debias_alpha > 0 else None
+    weights = rare = None
+    if reference is not None:
+        weights, rare = debias_split(reference, train_fit.images, test.images, tconf.debias_alpha, args.seed)
+    if tconf.debias_alpha == 0:
+        weights = None      # --debias-from alone: a plain run, measured on the same rare decile
     try:
         result = fit_across_processes(model, train_fit.images, tconf, test_images=test.images, on_epoch=on_epoch,
                                       sample_weights=weights, on_step=board.on_step if board else None)
@@ -129,8 +133,7 @@ def cmd_train(args) -> None:
         return
     model.cpu().eval()
     metrics = evaluate(model, train, test) | ({"binarized": 1.0} if args.binarize else {})
-    if reference is not None:   # a plain run with --debias-from: the baseline to compare with
-        rare = rare_test_mask(reference, train_fit.images, test.images, args.seed)
+    if reference is not None:   # also a plain run with --debias-from: the baseline to compare with
         metrics["rare_decile_mse"] = rare_decile_error(model, test.images, rare).rare
     if board:
         board.close(metrics)

@@ -81,13 +81,6 @@ def class_shares(labels: np.ndarray, weights: np.ndarray, n_classes: int) -> tup
     return before, after
 
 
-def debias_weights(model: nn.Module, images: torch.Tensor, alpha: float = DEFAULT_ALPHA, seed: int = 0) -> torch.Tensor:
-    """Training weights (N,) for images (N, C, H, W): 1 / density^alpha of their codes under `model`."""
-    from .inference import encode
-
-    return torch.from_numpy(resampling_weights(log_density(encode(model, images), seed=seed), alpha))
-
-
 def reference_vae(dataset: str, entries=None):
     """The shipped VAE (trained on every class) whose codes give a dataset's densities for debiased
     training: catalog.ModelEntry, or None for a dataset without one (a user's own images).
@@ -98,13 +91,17 @@ def reference_vae(dataset: str, entries=None):
     return find_model(dataset, "vae", entries=shipped)
 
 
-def rare_test_mask(reference: nn.Module, train_images: torch.Tensor, test_images: torch.Tensor,
-                   seed: int = 0) -> np.ndarray:
-    """(N_test,) bool: the test split's rarest decile, by the density of `reference`'s codes fitted on
-    the train split: the images a debiased run should reconstruct better."""
+def debias_split(reference: nn.Module, train_images: torch.Tensor, test_images: torch.Tensor,
+                 alpha: float = DEFAULT_ALPHA, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
+    """(train weights (N_train,) proportional to 1 / density^alpha, test rare mask (N_test,) bool: the test
+    split's rarest decile, the images a debiased run should reconstruct better), both from one mixture
+    fitted to `reference`'s codes of the train split."""
     from .inference import encode
 
-    return rare_mask(log_density(encode(reference, test_images), seed=seed, fit_codes=encode(reference, train_images)))
+    train_codes, test_codes = encode(reference, train_images), encode(reference, test_images)
+    log_p = log_density(np.concatenate([train_codes, test_codes]), seed=seed, fit_codes=train_codes)
+    return (torch.from_numpy(resampling_weights(log_p[:len(train_codes)], alpha)),
+            rare_mask(log_p[len(train_codes):]))
 
 
 @dataclass(frozen=True)
@@ -148,11 +145,10 @@ def compare_debiased_training(reference: nn.Module, config, train_config, train_
     from .models import build_model
     from .training import fit
 
-    weights = debias_weights(reference, train_images, alpha, seed).numpy()
-    rare = rare_test_mask(reference, train_images, test_images, seed)
+    weights, rare = debias_split(reference, train_images, test_images, alpha, seed)
     results = []
-    for w in (None, torch.from_numpy(weights)):
+    for w in (None, weights):
         model = build_model(config, seed=seed)
         fit(model, train_images, train_config, sample_weights=w, on_epoch=on_epoch)
         results.append(rare_decile_error(model.cpu().eval(), test_images, rare))
-    return DebiasComparison(alpha, results[0], results[1], effective_sample_size(weights))
+    return DebiasComparison(alpha, results[0], results[1], effective_sample_size(weights.numpy()))

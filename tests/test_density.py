@@ -58,3 +58,20 @@ def test_fit_with_sample_weights_trains_only_on_weighted_images(digits):
     assert all((allowed == row).all(1).any() for row in batches.flatten(1))
     with pytest.raises(ValueError):
         fit(build_model(config), train.images, TrainConfig(epochs=1), sample_weights=torch.ones(3))
+
+
+def test_debias_split_weights_the_train_split_and_marks_the_test_splits_rare_decile_from_one_fit(monkeypatch):
+    from lvm_core import density, inference
+
+    train, test = clustered_codes(), np.vstack([np.zeros((18, 2)), [[5, 5], [-5, -5]]])
+    # the "model" is the identity: its codes are the images (N, 2); encode is what debias_split calls
+    monkeypatch.setattr(inference, "encode", lambda model, images: np.asarray(images))
+    fits = []
+    real = density.log_density
+    monkeypatch.setattr(density, "log_density", lambda *a, **kw: (fits.append(1), real(*a, components=2, **kw))[1])
+    weights, rare = density.debias_split(None, torch.from_numpy(train), torch.from_numpy(test), alpha=1.0)
+    assert len(fits) == 1                                   # one mixture for both splits
+    assert weights.shape == (len(train),) and float(weights.sum()) == pytest.approx(1.0)
+    assert weights[400:].min() > weights[:400].max()        # the isolated train codes weigh most
+    assert rare.shape == (len(test),) and rare.sum() == 2 and rare[-2:].all()   # the rarest tenth of 20
+    np.testing.assert_allclose(weights.numpy(), resampling_weights(real(train, components=2), 1.0))

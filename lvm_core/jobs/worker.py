@@ -27,7 +27,7 @@ from .. import startup
 from ..checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
 from ..config import ModelConfig, TrainConfig
 from ..data import load_dataset
-from ..density import debias_weights, rare_decile_error, rare_test_mask, reference_vae
+from ..density import debias_split, rare_decile_error, reference_vae
 from ..errors import LvmError, TrainingDiverged
 from ..inference import encode, per_pixel_mse, reconstruct
 from ..metrics import evaluate
@@ -118,8 +118,7 @@ def _fit_and_save(spec, events, should_stop, orphaned, model, tconf, board, trai
     if tconf.debias_alpha > 0:
         reference = _debias_reference(dataset)
         events.put(("state", dict(phase=f"measuring how rare each image is, with {reference.name}")))
-        weights = debias_weights(reference.model, train_images, tconf.debias_alpha, tconf.seed)
-        rare = rare_test_mask(reference.model, train_images, test.images, tconf.seed)
+        weights, rare = debias_split(reference.model, train_images, test.images, tconf.debias_alpha, tconf.seed)
     snapshot(0)
     events.put(("state", dict(phase="training", started=time.time(),
                               total_steps=tconf.epochs * math.ceil(len(train_images) / tconf.batch_size))))
