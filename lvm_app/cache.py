@@ -8,7 +8,6 @@ default model and compiles UMAP.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lvm_core import CheckpointError, DatasetUnavailable, load_checkpoint, load_dataset
+from lvm_core import CheckpointError, DatasetUnavailable, load_checkpoint, load_dataset, settings
 from lvm_core.catalog import list_models
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.data import ImageDataset, default_data_dir, is_available
@@ -151,7 +150,7 @@ def has_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2) ->
 
 def warm_up_enabled() -> bool:
     """Off under pytest (tests stay fast and quiet) and with LVM_WARM_UP=0."""
-    return os.environ.get("LVM_WARM_UP", "1") != "0" and "pytest" not in sys.modules
+    return settings.enabled("LVM_WARM_UP") and "pytest" not in sys.modules
 
 
 @st.cache_resource(show_spinner=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lvm_core import LvmError
-from lvm_core.data import DECLARATION_PROBLEMS, OWN_DATASETS
+from lvm_core.data import DATASETS, OWN_DATASETS
 from lvm_core.own_data import PROBLEMS
 
 from . import cache
@@ -13,7 +13,7 @@ from . import cache
 
 def own_dataset_ok(dataset: str) -> bool:
     """Show what went wrong reading the datasets you declared; False when `dataset` cannot be shown."""
-    for problem in DECLARATION_PROBLEMS:
+    for problem in DATASETS.problems():
         st.warning(problem)
     if dataset not in OWN_DATASETS:
         return True

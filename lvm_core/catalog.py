@@ -1,20 +1,21 @@
 """Where models live: the shipped checkpoints/ folder and a user models folder (configurable)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from lvm_core import settings
 
 from .checkpoints import SUFFIX, read_description
 from .config import ModelConfig, TrainConfig
 from .errors import CheckpointError
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+SHIPPED_DIR = settings.SHIPPED_DIR
 
 
 def user_models_dir() -> Path:
-    """$LVM_MODELS_DIR, else ./user_models: models trained in the app, kept out of checkpoints/."""
-    return Path(os.environ.get("LVM_MODELS_DIR") or "user_models")
+    """$LVM_MODELS_DIR, else user_models/ in the project: models trained in the app, kept out of checkpoints/."""
+    return settings.models_dir()
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,14 @@ import functools
 import math
 import os
 import struct
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from lvm_core import settings
 
 from .errors import DatasetUnavailable
 
@@ -66,12 +69,59 @@ class DatasetInfo:
     short: str = ""                 # its name as people write it, in sentences: "Fashion-MNIST" ("": the key)
 
 
-DATASETS: dict[str, DatasetInfo] = {
+BUILT_IN: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo("MNIST handwritten digits", DIGIT_NAMES, (1, 28, 28), False, "MNIST"),
     "fashion-mnist": DatasetInfo("Fashion-MNIST clothing", FASHION_NAMES, (1, 28, 28), False, "Fashion-MNIST"),
     "kmnist": DatasetInfo("Kuzushiji-MNIST (cursive Japanese)", KMNIST_NAMES, (1, 28, 28), False, "KMNIST"),
     "digits": DatasetInfo("scikit-learn 8x8 digits (offline)", DIGIT_NAMES, (1, 8, 8), True, "digits (8x8)"),
 }
+
+
+class DatasetRegistry(MutableMapping):
+    """Dataset name -> DatasetInfo: the built-in ones, joined on first use by the datasets that
+    datasets.toml ($LVM_DATASETS) declares, so every list of datasets (sidebar, Train page, CLI) shows
+    them. Built when first read, never at import: importing lvm_core reads no file."""
+
+    def __init__(self, built_in: dict[str, DatasetInfo]):
+        self._items = dict(built_in)
+        self._problems: list[str] | None = None
+
+    def _declare(self) -> None:
+        if self._problems is None:
+            self._problems = []            # first: registering reads this registry
+            from .own_data import register_declared
+
+            self._problems = register_declared()
+
+    def problems(self) -> list[str]:
+        """One message per problem of the declarations file (the app shows them; never raises)."""
+        self._declare()
+        return self._problems
+
+    def __getitem__(self, name: str) -> DatasetInfo:
+        self._declare()
+        return self._items[name]
+
+    def __setitem__(self, name: str, info: DatasetInfo) -> None:
+        self._items[name] = info
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name]
+
+    def __iter__(self):
+        self._declare()
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        self._declare()
+        return len(self._items)
+
+    def __contains__(self, name) -> bool:
+        self._declare()
+        return name in self._items
+
+
+DATASETS = DatasetRegistry(BUILT_IN)
 
 
 def display_name(dataset: str) -> str:
@@ -88,8 +138,8 @@ DIGITS_SPLIT_SEED = 0
 
 
 def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """--data-dir, else $LVM_DATA_DIR, else ./data."""
-    return Path(data_dir or os.environ.get("LVM_DATA_DIR") or "data")
+    """--data-dir, else $LVM_DATA_DIR, else data/ in the project (lvm_core.settings)."""
+    return settings.data_dir(data_dir)
 
 
 def load_dataset(name: str, split: str = "train", data_dir=None, download: bool = True) -> ImageDataset:
@@ -201,10 +251,3 @@ def _load_digits(split: str) -> tuple[torch.Tensor, torch.Tensor]:
                                            random_state=DIGITS_SPLIT_SEED, stratify=bunch.target)
     idx = np.sort(idx_train if split == "train" else idx_test)
     return torch.from_numpy(images[idx]), torch.from_numpy(bunch.target[idx]).long()
-
-
-# Datasets declared in datasets.toml ($LVM_DATASETS) join DATASETS at import, so every list of
-# datasets (sidebar, Train page, CLI) shows them; problems with the file are kept for display.
-from .own_data import register_declared  # noqa: E402  (own_data imports this module's classes)
-
-DECLARATION_PROBLEMS = register_declared()

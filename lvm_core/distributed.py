@@ -13,24 +13,24 @@ logs and writes the checkpoint.
 """
 from __future__ import annotations
 
-import os
-
 import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+
+from lvm_core import settings
 
 from .training import FitResult, fit, resolve_device
 
 
 def world_size() -> int:
     """Processes in the run (torchrun sets WORLD_SIZE; 1 outside torchrun)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
+    return settings.torchrun("WORLD_SIZE", 1)
 
 
 def is_main_process() -> bool:
     """True in rank 0, and outside torchrun: the process that logs and saves."""
-    return int(os.environ.get("RANK", "0")) == 0
+    return settings.torchrun("RANK", 0) == 0
 
 
 class ShardedLoss(nn.Module):
@@ -72,7 +72,7 @@ def fit_across_processes(model: nn.Module, train_images: torch.Tensor, config, *
     if world_size() == 1:
         return fit(model, train_images, config, **kwargs)
     device = resolve_device(config.device)
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    local_rank = settings.torchrun("LOCAL_RANK", 0)
     if device.type == "cuda":
         torch.cuda.set_device(local_rank)   # "cuda" then means this process's own GPU
     dist.init_process_group("nccl" if device.type == "cuda" else "gloo")

@@ -19,25 +19,26 @@ from typing import Callable
 
 import numpy as np
 
+from lvm_core import settings
+
 from .catalog import SHIPPED_DIR
 from .data import subset_indices
 from .files import atomic_write_bytes
 from .projection import DEFAULT_PARAMS, METHODS, OnProgress, project
 from .trustworthiness import trustworthiness
 
-ROOT = Path(__file__).resolve().parent.parent
 PROJECTIONS_DIR = SHIPPED_DIR / "projections"   # the shipped models' default maps
-DEFAULT_CACHE_MB = 500      # ~100 maps of 10k points; a 70k-point map is ~1 MB compressed
+# LVM_MAP_CACHE_MB's default of 500 (lvm_core.settings) holds ~100 maps of 10k points; a 70k-point map is ~1 MB compressed
 
 
 def cache_dir() -> Path:
     """$LVM_CACHE_DIR, else .cache/ in the repository: where computed maps (and numba's compiled code) go."""
-    return Path(os.environ.get("LVM_CACHE_DIR") or ROOT / ".cache")
+    return settings.cache_dir()
 
 
 def cache_bound_bytes() -> int:
     """The computed maps' folder is kept under $LVM_MAP_CACHE_MB megabytes (default 500)."""
-    return int(float(os.environ.get("LVM_MAP_CACHE_MB") or DEFAULT_CACHE_MB) * 2 ** 20)
+    return settings.map_cache_bytes()
 
 
 @dataclass(frozen=True)

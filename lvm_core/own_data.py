@@ -18,13 +18,18 @@ name is then the absolute path, with `@32` appended for sizes other than 28.
 from __future__ import annotations
 
 import functools
-import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+try:
+    import tomllib
+except ModuleNotFoundError:      # Python 3.10: the same parser as a package
+    import tomli as tomllib
+
+from lvm_core import settings
 
 from .data import DATASETS, OWN_DATASETS, DatasetInfo, ImageDataset
 from .errors import DatasetUnavailable
@@ -48,8 +53,8 @@ class OwnSource:
 
 
 def config_path() -> Path:
-    """$LVM_DATASETS, else datasets.toml in the current folder."""
-    return Path(os.environ.get("LVM_DATASETS") or "datasets.toml")
+    """$LVM_DATASETS, else datasets.toml in the project (lvm_core.settings)."""
+    return settings.datasets_file()
 
 
 def declared(path: Path | None = None) -> dict[str, OwnSource]:

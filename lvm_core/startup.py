@@ -2,10 +2,8 @@
 tests' conftest), never as a side effect of importing a module."""
 from __future__ import annotations
 
-import os
-
+from . import settings
 from .files import read_umask
-from .map_store import cache_dir
 
 ONE_THREAD = 1  # on a shared 2-core machine more torch threads made small ops (a click's decode) up to 20x slower
 
@@ -18,7 +16,7 @@ def configure(threads: int | None = ONE_THREAD) -> None:
       explicit NUMBA_CACHE_DIR is left alone.
     - the umask, read once: reading it means setting it, which would race with threads creating files.
     - torch's CPU threads (None: leave torch's default)."""
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+    settings.default_environment("NUMBA_CACHE_DIR", str(settings.cache_dir() / "numba"))
     read_umask()
     if threads is not None:
         from .cpu_threads import set_cpu_threads

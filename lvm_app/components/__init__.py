@@ -6,12 +6,12 @@ defines the global LvmDecoder; the component's own file ends with `export defaul
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
 
+from lvm_core import settings
 from lvm_core.checkpoints import Checkpoint
 from lvm_core.export import decoder_payload
 
@@ -28,7 +28,7 @@ def component_js(*files: str) -> str:
 
 def live_decoding_enabled() -> bool:
     """False with LVM_LIVE_DECODING=0 (server-side decoding everywhere) or without components v2."""
-    if os.environ.get("LVM_LIVE_DECODING", "1") == "0":
+    if not settings.enabled("LVM_LIVE_DECODING"):
         return False
     try:
         from streamlit.components import v2  # noqa: F401

@@ -3,7 +3,6 @@ up to max_queued wait, and only the session that started a run may stop it."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
 import sys
 import threading
@@ -12,6 +11,8 @@ import traceback
 import types
 from contextlib import contextmanager
 from pathlib import Path
+
+from lvm_core import settings
 
 from ..catalog import user_models_dir
 from ..config import ModelConfig, TrainConfig
@@ -36,7 +37,7 @@ class NotYourRun(LvmError):
 def max_running_from_env() -> int:
     """LVM_MAX_TRAINING_RUNS, default 1: one run at a time suits a 2-core machine that also serves
     the pages (two 1-thread runs would leave nothing for them)."""
-    text = os.environ.get("LVM_MAX_TRAINING_RUNS", "").strip() or "1"
+    text = settings.raw("LVM_MAX_TRAINING_RUNS")
     try:
         value = int(text)
     except ValueError:
@@ -171,7 +172,7 @@ class JobRegistry:
             events, stop = self._ctx.Queue(), self._ctx.Event()
             spec = dict(id=job.id, dataset=job.dataset, model_config=job.model_config.to_dict(),
                         train_config=job.train_config.to_dict(), name=job.name, out_dir=str(job.out_dir),
-                        env={k: v for k, v in os.environ.items() if k.startswith("LVM_")})
+                        env=settings.lvm_environment())
             job.update(status=RUNNING, phase="starting", stop_event=stop)
             records.write_record(job.out_dir, job.record())
             threading.Thread(target=self._watch, args=(job, spec, events), name=f"lvm-train-{job.id}",

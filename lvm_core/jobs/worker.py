@@ -23,17 +23,19 @@ from pathlib import Path
 
 import torch
 
+from lvm_core import settings
+
 from .. import startup
 from ..checkpoints import SUFFIX, checkpoint_bytes, load_checkpoint
 from ..config import ModelConfig, TrainConfig
+from ..cpu_threads import CpuShare, free_cpu_threads, set_cpu_threads
 from ..data import load_dataset
 from ..density import debias_split, rare_decile_error, reference_vae
 from ..errors import LvmError, TrainingDiverged
 from ..inference import encode, per_pixel_mse, reconstruct
 from ..metrics import evaluate
-from ..run_log import RUNS_DIR, TensorBoardRun, run_dir
 from ..models import build_model
-from ..cpu_threads import CpuShare, free_cpu_threads, set_cpu_threads
+from ..run_log import RUNS_DIR, TensorBoardRun, run_dir
 from ..training import StepReport, fit, resolve_device
 from .naming import save_new_checkpoint
 from .snapshots import SNAPSHOT_POINTS, Snapshot, latent_map_2d
@@ -48,7 +50,7 @@ INTERNAL_ERROR = "internal error while training: the server log has the details"
 def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
     out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes)."""
-    os.environ.update(spec["env"])
+    settings.adopt_environment(spec["env"])
     startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
     try:
         os.nice(NICENESS)

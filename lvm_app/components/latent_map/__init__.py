@@ -10,13 +10,13 @@ this app, which is not installed, declares the same thing at run time (_mount).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from lvm_app.plots import CLASS_COLOURS, marker_size
+from lvm_core import settings
 from lvm_core.inference import to_display
 from lvm_core.map_payload import pack_map
 from lvm_core.selection import is_region, selected_indices
@@ -33,7 +33,7 @@ def available() -> bool:
     mock runtime serves nothing and has no browser), the plotly bundle present, LVM_LIVE_MAP not 0."""
     from streamlit.runtime import Runtime
 
-    if os.environ.get("LVM_LIVE_MAP", "1") == "0" or not BUNDLE.exists() or not Runtime.exists():
+    if not settings.enabled("LVM_LIVE_MAP") or not BUNDLE.exists() or not Runtime.exists():
         return False
     return type(Runtime.instance()) is Runtime
 
