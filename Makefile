@@ -2,20 +2,23 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-export LVM_DATA_DIR ?= data
 
-.PHONY: run test bench checkpoints clean
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+.PHONY: run test lint bench checkpoints clean
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .    # lvm_core and lvm_app importable from any folder; the components' files found
 	touch $@
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run streamlit_app.py
 
-test: $(VENV)/.installed
+test: lint
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
 
 bench: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

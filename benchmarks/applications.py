@@ -14,19 +14,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lvm_core import load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.anomaly import anomaly_scores, held_out_roc  # noqa: E402
-from lvm_core.catalog import find_model, list_models  # noqa: E402
-from lvm_core.denoising import LEVELS, denoise_scores  # noqa: E402
-from lvm_core.features import feature_table  # noqa: E402
-from lvm_core.sweep import load_sweep  # noqa: E402
-from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
+from lvm_core.analysis.anomaly import anomaly_scores, held_out_roc  # noqa: E402
+from lvm_core.storage.catalog import find_model, list_models  # noqa: E402
+from lvm_core.analysis.denoising import LEVELS, denoise_scores  # noqa: E402
+from lvm_core.analysis.features import feature_table  # noqa: E402
+from lvm_core.analysis.sweep import load_sweep  # noqa: E402
+from lvm_core.training.threads import set_cpu_threads  # noqa: E402
 
 
 def anomalies(dataset: str, entries) -> None:
@@ -52,7 +49,8 @@ def denoising(dataset: str, entries, n: int) -> None:
     models = {"noisy input": None, plain.name: load_checkpoint(plain.path).model,
               dae.name: load_checkpoint(dae.path).model}
     test = load_dataset(dataset, "test").images[:n]
-    print(f"\n## Denoising ({dataset}, first {len(test):,} test images; PSNR dB of the pooled MSE / mean SSIM, higher is better)")
+    print(f"\n## Denoising ({dataset}, first {len(test):,} test images; "
+          "PSNR dB of the pooled MSE / mean SSIM, higher is better)")
     print("| noise | level | " + " | ".join(models) + " | DAE - plain AE |")
     print("|---|---|" + "---|" * (len(models) + 1))
     for noise, (_, level) in LEVELS.items():

@@ -30,17 +30,15 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 import replay_clients  # noqa: E402
-from browser_support import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points  # noqa: E402
+from lvm_app.harness import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points  # noqa: E402
 from replay_clients import Recording, ReplayStudent  # noqa: E402
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -71,7 +69,8 @@ CLICK_JS = """([index, timeoutMs]) => new Promise((resolve, reject) => {
 })"""
 # what the map shows: its first points' coordinates (another model's map has other ones)
 MAP_SIGNATURE_JS = """() => { const g = document.querySelector('.js-plotly-plot');
-  return g && g._fullData && g._fullData.length ? JSON.stringify(g._fullData.map(t => [Array.from(t.x || []).slice(0, 5), Array.from(t.y || []).slice(0, 5)])) : null; }"""
+  return g && g._fullData && g._fullData.length ? JSON.stringify(g._fullData.map(t => """ \
+                   """[Array.from(t.x || []).slice(0, 5), Array.from(t.y || []).slice(0, 5)])) : null; }"""
 SCORED_JS = "() => !document.body.innerText.includes('scoring 2,000 samples')"
 RECORD_DOWN_JS = "() => document.addEventListener('mousedown', () => { window.__down = performance.now(); }, true)"
 STEP_TIMEOUT_MS = 180_000
@@ -182,7 +181,8 @@ class Student:
         before = await self.page.evaluate(MAP_SIGNATURE_JS)
         await options.nth(option % await options.count()).click()
         # until the other model's map is drawn: points read from the old map would be clicked on the new one
-        await self.page.wait_for_function(f"old => {{ const now = ({MAP_SIGNATURE_JS})(); return now !== null && now !== old; }}",
+        await self.page.wait_for_function(f"old => {{ const now = ({MAP_SIGNATURE_JS})(); "
+                                          "return now !== null && now !== old; }",
                                           arg=before, timeout=STEP_TIMEOUT_MS, polling=100)
         await self.idle()
 
@@ -327,13 +327,15 @@ def report(r: dict, base: dict | None) -> None:
     print(f"\nN = {r['n']} sessions: 1 browser + {r['n'] - 1} replayed (load average "
           f"{', '.join(f'{x:.1f}' for x in r['load'])}; {os.cpu_count()} cores)")
     for what in ("open map", "click -> image", "open sliders", "slider step", "open AE vs VAE",
-                 "AE vs VAE scores shown", "back to the map", "click -> image, class busy", "switch model", "click -> image, one run training"):
+                 "AE vs VAE scores shown", "back to the map", "click -> image, class busy", "switch model",
+                 "click -> image, one run training"):
         print(f"  browser: {what:32s} {percentiles(s0.times[what])}")
     replayed = [t for o in others for t in o.latencies]
     if replayed:
         print(f"  replayed students, action -> answer and images: {percentiles(replayed)} over {len(replayed)} actions")
     print(f"  errors {len(errors)}, sessions lost {r['lost']}, replayed journeys cut by the time budget {r['cut']}; "
-          f"server CPU {r['cpu']:.0f} s over {r['wall']:.0f} s with the class busy ({r['cpu'] / max(r['wall'], 1e-9):.2f} cores); "
+          f"server CPU {r['cpu']:.0f} s over {r['wall']:.0f} s with the class busy "
+          f"({r['cpu'] / max(r['wall'], 1e-9):.2f} cores); "
           f"server log error lines {len(r['log_errors'])}")
     if r["journey_actions"]:
         per_action = r["journey_cpu"] / r["journey_actions"]

@@ -20,16 +20,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_support import AppServer, launch_chromium, open_page, wait_idle  # noqa: E402
+from lvm_app.harness import AppServer, launch_chromium, open_page, wait_idle  # noqa: E402
 
 from lvm_core import load_checkpoint  # noqa: E402
-from lvm_core.catalog import SHIPPED_DIR  # noqa: E402
-from lvm_core.data import DATASETS, load_dataset, subset_indices  # noqa: E402
-from lvm_core.inference import decode, encode  # noqa: E402
-from lvm_core.quality import find_classifier, score_samples  # noqa: E402
-from lvm_core.sampling import GaussianMixtureSampler, sample_normal  # noqa: E402
+from lvm_core.storage.catalog import SHIPPED_DIR  # noqa: E402
+from lvm_core.data.builtin import subset_indices  # noqa: E402
+from lvm_core.data.datasets import DATASETS, load_dataset  # noqa: E402
+from lvm_core.generation.inference import decode, encode  # noqa: E402
+from lvm_core.analysis.quality import find_classifier, score_samples  # noqa: E402
+from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal  # noqa: E402
 
 TARGET_S = 1.0
 IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'

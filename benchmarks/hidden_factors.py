@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
 from lvm_core import ModelConfig, TrainConfig, load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.density import compare_debiased_training  # noqa: E402
-from lvm_core.factor_report import factor_report  # noqa: E402
-from lvm_core.factors import measure_factors, skeleton_length  # noqa: E402
-from lvm_core.quality import find_classifier  # noqa: E402
+from lvm_core.factors.density import compare_debiased_training  # noqa: E402
+from lvm_core.factors.report import factor_report  # noqa: E402
+from lvm_core.factors.measure import measure_factors, skeleton_length  # noqa: E402
+from lvm_core.analysis.quality import find_classifier  # noqa: E402
 
 CHECKED = ("slant", "thickness")
 
@@ -54,19 +52,22 @@ def check_pair(kinds: dict, train, test, classifier) -> list[str]:
     for kind, path in kinds.items():
         t = time.perf_counter()
         report = factor_report(load_checkpoint(path), train, test, classifier)
-        print(f"\n{path.stem}: class probe R^2 {report['class_probe_r2']:.3f}  ({time.perf_counter() - t:.0f} s, {load()})")
+        print(f"\n{path.stem}: class probe R^2 {report['class_probe_r2']:.3f}  "
+              f"({time.perf_counter() - t:.0f} s, {load()})")
         print("  factor     probe R^2   rho     -2 step -> +2 step   data p20 .. p80    spread recon -> removed  "
               "LeNet acc recon -> removed (kept)")
         for name, r in report["factors"].items():
             print(f"  {name:9s}  {r['probe_r2']:8.3f}  {r['rho']:+.3f}  {r['low']:8.2f} -> {r['high']:7.2f}   "
-                  f"{r['data_p20']:7.2f} .. {r['data_p80']:6.2f}   {r['spread_before']:7.2f} -> {r['spread_after']:5.2f} "
+                  f"{r['data_p20']:7.2f} .. {r['data_p80']:6.2f}   "
+                  f"{r['spread_before']:7.2f} -> {r['spread_after']:5.2f} "
                   f"({r['spread_ratio']:.2f}x)   {r['accuracy_before']:.4f} -> {r['accuracy_after']:.4f} "
                   f"({r['identity_kept']:.3f})")
             if name in CHECKED and not (r["rho"] >= 0.95 and r["spans_p20_p80"]):
                 missed.append(f"{path.stem} {name}: traversal rho {r['rho']:.3f}, spans p20-p80 {r['spans_p20_p80']}")
         slant = report["factors"]["slant"]
         if slant["spread_ratio"] > 0.5 or slant["identity_kept"] < 0.9:
-            missed.append(f"{path.stem} slant removal: spread {slant['spread_ratio']:.2f}x, kept {slant['identity_kept']:.3f}")
+            missed.append(f"{path.stem} slant removal: spread {slant['spread_ratio']:.2f}x, "
+                          f"kept {slant['identity_kept']:.3f}")
     return missed
 
 
@@ -107,7 +108,8 @@ def factor_checks(args, train, test) -> list[str]:
     measure_factors(test.images[:10])   # imports scikit-image (seconds) before the clock starts
     measure_speed(torch.cat([train.images, test.images]))
     classifier = find_classifier("mnist")
-    print(f"LeNet test accuracy on the real test images (reference): {classifier.metrics.get('test_acc', float('nan')):.4f}")
+    print("LeNet test accuracy on the real test images (reference): "
+          f"{classifier.metrics.get('test_acc', float('nan')):.4f}")
     missed = []
     for arch in args.pairs:
         kinds = {k: ROOT / "checkpoints" / f"mnist-{k}-{arch}-32.safetensors" for k in ("ae", "vae")}

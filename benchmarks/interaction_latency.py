@@ -24,15 +24,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_support import AppServer, isolated_points, launch_chromium, plotly_points, wait_idle  # noqa: E402
+from lvm_app.harness import AppServer, isolated_points, launch_chromium, plotly_points, wait_idle  # noqa: E402
 from lvm_app.cache import WARM_UP_DONE  # noqa: E402
 
 BARE_APP = '''
@@ -197,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from lvm_core.data import is_available
+    from lvm_core.data.datasets import is_available
 
     dataset = "mnist" if is_available("mnist") else "digits"
     env = {"LVM_DATA_DIR": os.environ.get("LVM_DATA_DIR", str(ROOT.parent / "shared" / "data"))}
@@ -208,7 +206,7 @@ def main() -> None:
             return browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
 
         bare_script = Path(tmp) / "bare_app.py"
-        bare_script.write_text(f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + BARE_APP.format(dataset=dataset))
+        bare_script.write_text(BARE_APP.format(dataset=dataset))
         # Both servers run side by side and are measured in alternation, so both see the same load.
         app_env = {**env, "LVM_MODELS_DIR": str(Path(tmp) / "models")}
         with AppServer(env=app_env, log_path=Path(tmp) / "app.log") as app, \
@@ -239,7 +237,8 @@ def main() -> None:
             ours_s, bare_s = statistics.median(later["ours"]), statistics.median(later["bare"])
             print(f"time to first map, new session after warm-up ({warm_up}): median {ours_s:6.2f} s "
                   f"(runs {', '.join(f'{t:.2f}' for t in later['ours'])}); bare page {bare_s:.2f} s "
-                  f"(runs {', '.join(f'{t:.2f}' for t in later['bare'])}); ours / bare {ours_s / bare_s:.2f}x [{load()}]")
+                  f"(runs {', '.join(f'{t:.2f}' for t in later['bare'])}); "
+                  f"ours / bare {ours_s / bare_s:.2f}x [{load()}]")
             hovers, sent = hover_times(pages["ours"], frames, args.hovers)
             print(f"hover -> preview (computed), {points['ours']:,} points: {median_ms(hovers)} [{load()}]")
             print(f"hover -> preview (next frame on screen): {median_ms(hovers, 1)}; target <= 50 ms")
@@ -281,7 +280,8 @@ def main() -> None:
                 bare_full = [click(page, t) for t in targets][2:]
                 print(f"click -> original + reconstruction, LVM Explorer, {n_all:,} points: {median_ms(full)}")
                 print(f"click -> every image, LVM Explorer, {n_all:,} points: {median_ms(full, 1)}")
-                print(f"click -> image, bare Streamlit page, {len(plotly_points(page)):,} points: {median_ms(bare_full)}")
+                print(f"click -> image, bare Streamlit page, {len(plotly_points(page)):,} points: "
+                      f"{median_ms(bare_full)}")
                 ratio = statistics.median([t[0] for t in full if t]) / statistics.median([t[0] for t in bare_full if t])
                 print(f"ours / bare at {n_all:,} points: {ratio:.2f}x")
         browser.close()

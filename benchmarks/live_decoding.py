@@ -23,14 +23,12 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import AppServer, count_runs, counted_runs, launch_chromium, open_page, wait_idle  # noqa: E402
-from lvm_core.catalog import SHIPPED_DIR, list_models  # noqa: E402
-from lvm_core.checkpoints import load_checkpoint  # noqa: E402
-from lvm_core.data import DATASETS  # noqa: E402
-from lvm_core.export import decoder_payload, encode_array, export_onnx, payload_bytes  # noqa: E402
+from lvm_app.harness import AppServer, count_runs, counted_runs, launch_chromium, open_page, wait_idle  # noqa: E402
+from lvm_core.storage.catalog import SHIPPED_DIR, list_models  # noqa: E402
+from lvm_core.storage.checkpoints import load_checkpoint  # noqa: E402
+from lvm_core.data.datasets import DATASETS  # noqa: E402
+from lvm_core.generation.export import decoder_payload, encode_array, export_onnx, payload_bytes  # noqa: E402
 from slider_latency import choose, slider_thumb  # noqa: E402
 
 DRAGS, MOVES = 6, 40                  # drags per model and path; pointer moves per drag
@@ -76,7 +74,8 @@ PACED_DRAG = """(input) => new Promise((done) => {
 IDLE_FRAME_RATE = """() => new Promise((done) => {
   const t0 = performance.now();
   let ticks = 0;
-  const tick = () => { ticks++; const t = performance.now() - t0; if (t > 2000) done(ticks / (t / 1000)); else requestAnimationFrame(tick); };
+  const tick = () => { ticks++; const t = performance.now() - t0; if (t > 2000) done(ticks / (t / 1000)); """ \
+                  """else requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
 })"""
 
@@ -109,7 +108,8 @@ def live_drags(page) -> dict:
         idle.append(page.evaluate(IDLE_FRAME_RATE))
         paced.append(page.locator('.lvm-sliders input[type="range"]').nth(i % 2).evaluate(PACED_DRAG))
     return {"fps": statistics.median(fps), "frames": statistics.median(frames), "runs": runs + counted_runs(page),
-            "draw_ms": statistics.median(draw_ms), "paced_fps": statistics.median(paced), "idle_fps": statistics.median(idle)}
+            "draw_ms": statistics.median(draw_ms), "paced_fps": statistics.median(paced),
+            "idle_fps": statistics.median(idle)}
 
 
 WATCH_IMAGE = """(old) => {

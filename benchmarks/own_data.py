@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def load() -> str:
@@ -65,9 +64,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from lvm_core import ModelConfig, TrainConfig, build_model, fit, load_dataset
-    from lvm_core.inference import encode_split
-    from lvm_core.own_data import dataset_name
-    from lvm_core.map_store import MapKey, compute_map
+    from lvm_core.generation.inference import encode_split
+    from lvm_core.data.own import dataset_name
+    from lvm_core.maps.store import MapKey, compute_map
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "colour32"

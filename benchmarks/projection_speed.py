@@ -12,14 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lvm_core import load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.catalog import SHIPPED_DIR  # noqa: E402
-from lvm_core.inference import encode  # noqa: E402
-from lvm_core.data import subset_indices  # noqa: E402
-from lvm_core.projection import project, warm_up_umap  # noqa: E402
-from lvm_core.trustworthiness import trustworthiness  # noqa: E402
+from lvm_core.storage.catalog import SHIPPED_DIR  # noqa: E402
+from lvm_core.generation.inference import encode  # noqa: E402
+from lvm_core.data.builtin import subset_indices  # noqa: E402
+from lvm_core.maps.projection import project, warm_up_umap  # noqa: E402
+from lvm_core.maps.trustworthiness import trustworthiness  # noqa: E402
 from lvm_core.startup import configure  # noqa: E402
 
 PREFERRED = ["mnist-vae-conv-32", "mnist-ae-conv-32", "mnist-vae-mlp-32", "mnist-ae-mlp-32", "digits-vae-mlp-8"]

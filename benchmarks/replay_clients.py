@@ -35,7 +35,8 @@ class Recording:
                 return
             frames: list[bytes] = []
             self.connections.append(frames)
-            ws.on("framesent", lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode()))
+            ws.on("framesent",
+                  lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode()))
         page.on("websocket", on_socket)
 
     def journey(self) -> list[list[bytes]]:

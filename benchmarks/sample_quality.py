@@ -13,16 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lvm_core import load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.catalog import SHIPPED_DIR  # noqa: E402
-from lvm_core.inference import decode, encode  # noqa: E402
-from lvm_core.quality import classifier_path, load_classifier, score_samples  # noqa: E402
-from lvm_core.sampling import GaussianMixtureSampler, sample_normal  # noqa: E402
-from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
+from lvm_core.storage.catalog import SHIPPED_DIR  # noqa: E402
+from lvm_core.generation.inference import decode, encode  # noqa: E402
+from lvm_core.analysis.quality import classifier_path, load_classifier, score_samples  # noqa: E402
+from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal  # noqa: E402
+from lvm_core.training.threads import set_cpu_threads  # noqa: E402
 
 VAE_MAX, AE_MIN = 110.0, 300.0
 

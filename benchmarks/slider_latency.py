@@ -17,12 +17,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import AppServer, launch_chromium, open_page, wait_idle  # noqa: E402
-from lvm_core.catalog import SHIPPED_DIR, list_models  # noqa: E402
-from lvm_core.data import DATASETS  # noqa: E402
+from lvm_app.harness import AppServer, launch_chromium, open_page, wait_idle  # noqa: E402
+from lvm_core.storage.catalog import SHIPPED_DIR, list_models  # noqa: E402
+from lvm_core.data.datasets import DATASETS  # noqa: E402
 
 BARE_APP = '''
 import numpy as np
@@ -101,7 +99,8 @@ def main() -> int:
         bare_script = Path(tmp) / "bare_slider.py"
         bare_script.write_text(BARE_APP)
         browser = launch_chromium(p)
-        with AppServer(script=str(bare_script)) as bare, AppServer(env={"LVM_WARM_UP": "0", "LVM_LIVE_DECODING": "0"}) as app:
+        with AppServer(script=str(bare_script)) as bare, \
+                AppServer(env={"LVM_WARM_UP": "0", "LVM_LIVE_DECODING": "0"}) as app:
             bare_page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_page(bare_page, bare.url)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -20,17 +20,16 @@ import argparse
 import math
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from lvm_core import DATASETS, build_model, load_dataset  # noqa: E402
-from lvm_core.inference import encode  # noqa: E402
-from lvm_core.jobs import default_configs, registry  # noqa: E402
-from lvm_core.cpu_threads import set_cpu_threads  # noqa: E402
+from lvm_core.generation.inference import encode  # noqa: E402
+from lvm_core.jobs import registry  # noqa: E402
+from lvm_core.training.defaults import default_configs  # noqa: E402
+from lvm_core.training.threads import set_cpu_threads  # noqa: E402
 
 POLL_S = 1.0   # pages/train.py's poll period
 

@@ -9,7 +9,7 @@ close to what a quiet machine's wall clock shows, for a one-thread run):
    both test MSEs;
 2. the whole command for N epochs, imports and data included: the tutorial as a script vs
    `python -m lvm_core train` (which also computes its test metrics and saves a checkpoint);
-3. the Train page's default MNIST run (lvm_core.jobs.default_configs: MLP VAE 784-256-16,
+3. the Train page's default MNIST run (lvm_core.training.defaults.default_configs: MLP VAE 784-256-16,
    10 epochs): fit() with the per-epoch test loss, then the test metrics.
 
     LVM_DATA_DIR=../shared/data python benchmarks/train_speed.py [--epochs 3] [--skip tutorial-defaults]
@@ -29,10 +29,9 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from lvm_core import ModelConfig, TrainConfig, build_model, fit, load_dataset  # noqa: E402
-from lvm_core.inference import per_pixel_mse, reconstruct  # noqa: E402
-from lvm_core.cpu_threads import free_cpu_threads  # noqa: E402
+from lvm_core.generation.inference import per_pixel_mse, reconstruct  # noqa: E402
+from lvm_core.training.threads import free_cpu_threads  # noqa: E402
 
 TUTORIAL = '''
 import sys, time
@@ -49,7 +48,8 @@ def main(root, epochs, threads):
     test = datasets.MNIST(root, train=False, download=False, transform=transforms.ToTensor())
     loader = DataLoader(train, batch_size=128, shuffle=True)
     encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 32))
-    decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)))
+    decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid(), ''' \
+           '''nn.Unflatten(1, (1, 28, 28)))
     model = nn.Sequential(encoder, decoder)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
@@ -107,8 +107,8 @@ def lvm_core_loop(epochs: int, threads: int) -> tuple[float, float, float]:
 
 
 def page_default_run() -> dict[str, float]:
-    from lvm_core.jobs import default_configs
-    from lvm_core.metrics import evaluate
+    from lvm_core.training.defaults import default_configs
+    from lvm_core.analysis.metrics import evaluate
 
     train, test = load_dataset("mnist", "train"), load_dataset("mnist", "test")
     model_config, train_config = default_configs("mnist", train.image_shape)
@@ -121,7 +121,8 @@ def page_default_run() -> dict[str, float]:
     metrics = evaluate(model, train, test)
     return {"train": trained - start, "metrics": time.perf_counter() - trained,
             "total": time.perf_counter() - start, "cpu": time.process_time() - cpu,
-            "epochs": train_config.epochs, "threads": train_config.threads, "test_loss": result.history[-1]["test_loss"], **metrics}
+            "epochs": train_config.epochs, "threads": train_config.threads,
+            "test_loss": result.history[-1]["test_loss"], **metrics}
 
 
 def main():
@@ -151,11 +152,13 @@ def main():
             print(f"   lvm_core's threads: {threads} (the cores free at start)")
             print(f"   {'loop':38s} {'s/epoch':>8s} {'CPU s':>6s} {'test mse':>9s} {'lvm_core is (wall, CPU)':>24s}")
             for name, (sec, cpu, mse, when) in rows.items():
-                print(f"   {name:38s} {sec:8.2f} {cpu:6.2f} {mse:9.5f} {sec / ours:11.1f}x {cpu / ours_cpu:5.1f}x  ({when})",
+                print(f"   {name:38s} {sec:8.2f} {cpu:6.2f} {mse:9.5f} "
+                      f"{sec / ours:11.1f}x {cpu / ours_cpu:5.1f}x  ({when})",
                       flush=True)
 
         if "command" not in args.skip:
-            print(f"\n2. the whole command, {args.epochs} epochs (imports, data, training; lvm_core adds test metrics and a save)")
+            print(f"\n2. the whole command, {args.epochs} epochs "
+                  "(imports, data, training; lvm_core adds test metrics and a save)")
             cmds = {"tutorial script (1 thread)": [str(script), root, str(args.epochs), "1"],
                     "python -m lvm_core train": ["-m", "lvm_core", "train", "--epochs", str(args.epochs),
                                                  "--out", str(Path(folder) / "ae.safetensors")]}

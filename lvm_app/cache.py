@@ -1,7 +1,7 @@
 """Caches keyed by a checkpoint's content (its sha256), so nothing is recomputed on a click.
 
 Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
-disk (lvm_core.map_store.MapStore), so they survive a restart. A background thread started once
+disk (lvm_core.maps.store.MapStore), so they survive a restart. A background thread started once
 per server process, right after the first page is drawn, loads the default dataset, encodes the
 default model and compiles UMAP.
 """
@@ -17,12 +17,13 @@ import streamlit as st
 import torch
 
 from lvm_core import CheckpointError, DatasetUnavailable, load_checkpoint, load_dataset, settings
-from lvm_core.catalog import list_models
-from lvm_core.checkpoints import Checkpoint
-from lvm_core.data import ImageDataset, default_data_dir, is_available
-from lvm_core.inference import EncodedSplit, encode_split
-from lvm_core.map_store import LatentMap, MapKey, MapStore
-from lvm_core.projection import OnProgress, warm_up_umap
+from lvm_core.storage.catalog import list_models
+from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.data.builtin import ImageDataset, default_data_dir
+from lvm_core.data.datasets import is_available
+from lvm_core.generation.inference import EncodedSplit, encode_split
+from lvm_core.maps.store import LatentMap, MapKey, MapStore
+from lvm_core.maps.projection import OnProgress, warm_up_umap
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
@@ -77,7 +78,8 @@ class _Splits:
                 self.loaded[split] = load_dataset(self.name, split)
             elif split not in self.loaded:
                 train, test = (self.loaded.get(s) or load_dataset(self.name, s) for s in ("train", "test"))
-                images, labels, n = torch.cat([train.images, test.images]), torch.cat([train.labels, test.labels]), len(train)
+                images, labels, n = (torch.cat([train.images, test.images]), torch.cat([train.labels, test.labels]),
+                                     len(train))
                 self.loaded = {"all": ImageDataset(self.name, "all", images, labels, train.class_names),
                                "train": ImageDataset(self.name, "train", images[:n], labels[:n], train.class_names),
                                "test": ImageDataset(self.name, "test", images[n:], labels[n:], train.class_names)}

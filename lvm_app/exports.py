@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lvm_core.map_export import split_map_files, zip_bytes
+from lvm_core.maps.export import split_map_files, zip_bytes
 
 from . import cache
 

@@ -11,13 +11,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lvm_core import CheckpointError
-from lvm_core.checkpoints import Checkpoint
-from lvm_core.inference import decode, encode
-from lvm_core.data import display_name, subset_indices
-from lvm_core.latent import dimension_importance, dimension_order, manifold_grid, slider_ranges
-from lvm_core.pca import PrincipalComponents, pca_map
-from lvm_core.quality import Classifier, SampleQuality, find_classifier, score_samples
-from lvm_core.sampling import GaussianMixtureSampler, sample_normal
+from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.generation.inference import decode, encode
+from lvm_core.data.builtin import subset_indices
+from lvm_core.data.datasets import display_name
+from lvm_core.generation.latent import dimension_importance, dimension_order, manifold_grid, slider_ranges
+from lvm_core.maps.pca import PrincipalComponents, pca_map
+from lvm_core.analysis.quality import Classifier, SampleQuality, find_classifier, score_samples
+from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal
 
 from . import cache
 from .plots import CLASS_COLOURS, PAIR_COLOURS
@@ -258,7 +259,7 @@ def manifold_figure(grid: np.ndarray, x_range, y_range, n: int, places: np.ndarr
     invisible clicks x clicks lattice of points so that a click anywhere selects a spot."""
     from PIL import Image
 
-    from lvm_core.images import to_uint8
+    from lvm_core.data.images import to_uint8
 
     fig = codes_figure(places, labels, class_names, height=640)
     # lattice points are tile centres: the picture reaches half a tile beyond them

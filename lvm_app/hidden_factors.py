@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lvm_core.checkpoints import Checkpoint
-from lvm_core.density import log_density
-from lvm_core.directions import FactorDirection, Removal, fit_directions, probe_table, remove_factor
-from lvm_core.factor_report import spaced
-from lvm_core.factors import split_factors
-from lvm_core.inference import encode
-from lvm_core.quality import find_classifier
+from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.factors.density import log_density
+from lvm_core.factors.directions import FactorDirection, Removal, fit_directions, probe_table, remove_factor
+from lvm_core.factors.report import spaced
+from lvm_core.factors.measure import split_factors
+from lvm_core.generation.inference import encode
+from lvm_core.analysis.quality import find_classifier
 
 from . import cache
 
@@ -21,7 +21,7 @@ PROBE_TRAIN_N = 5000  # train images the page's probes are fitted on
 
 @st.cache_resource(show_spinner="Measuring slant, thickness, size and ink of every image…", max_entries=8)
 def table(dataset: str, split: str) -> dict[str, np.ndarray]:
-    """{factor: (N,)} of a split (also kept on disk by lvm_core.factors.split_factors)."""
+    """{factor: (N,)} of a split (also kept on disk by lvm_core.factors.measure.split_factors)."""
     return split_factors(dataset, split, cache.dataset(dataset, split).images)
 
 

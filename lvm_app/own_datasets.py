@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from lvm_core import LvmError
-from lvm_core.data import DATASETS, OWN_DATASETS
-from lvm_core.own_data import PROBLEMS
+from lvm_core.data.datasets import DATASETS
+from lvm_core.data.own import OWN_DATASETS
+from lvm_core.data.own import PROBLEMS
 
 from . import cache
 

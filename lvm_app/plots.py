@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from lvm_core.map_store import LatentMap
+from lvm_core.maps.store import LatentMap
 
 CLASS_COLOURS = qualitative.Plotly + qualitative.Dark24   # class c gets colour c: the same on every page
 # Two lines or bars compared on one chart (AE vs PCA, codes vs prior, train vs test): blue vs orange,

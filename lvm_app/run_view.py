@@ -6,7 +6,7 @@ import streamlit as st
 
 from lvm_app.train_charts import pca_verdict
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
-from lvm_core.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
+from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lvm_core import DATASETS, CheckpointError
-from lvm_core.checkpoints import Checkpoint
+from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from . import cache

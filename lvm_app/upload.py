@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from lvm_core import ImageError
-from lvm_core.images import ConvertedImage, enlarge, image_from_upload, make_grid
+from lvm_core.data.images import ConvertedImage, enlarge, image_from_upload, make_grid
 
 DISPLAY_SIDE = 112  # pixels a side for one image on screen: 4x a 28x28 MNIST digit
 # Images per row of a strip a class must read: each stays >= 64 px wide beside the sidebar at 1024x768

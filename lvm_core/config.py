@@ -2,7 +2,7 @@
 loading a checkpoint rebuilds exactly the model that was trained (as nanoGPT does).
 
 Both validate every field on construction (types, arity, bounds, and a ModelConfig's parameter
-count, computed from the sizes alone), so a checkpoint description or a Train-page setting that
+count, from the model built on the meta device), so a checkpoint description or a Train-page setting that
 would ask for gigabytes is refused before anything is allocated.
 """
 from __future__ import annotations
@@ -11,7 +11,10 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from numbers import Integral, Real
 
-from .errors import ConfigError
+import torch
+
+from lvm_core.errors import ConfigError
+from lvm_core.models import ARCHS, MODEL_KINDS
 
 # Bounds shared by checkpoint loading, the Train page and the CLI. Generous for this app's datasets
 # (28x28 and 8x8 images, the shipped models have under 1M parameters), far below what hurts a server.
@@ -26,7 +29,6 @@ MAX_BATCH_SIZE = 65_536
 MAX_DEBIAS_ALPHA = 10.0         # at 10 a handful of images take nearly all the weight
 MAX_UPLOAD_MB = 10               # checkpoints and pictures; .streamlit/config.toml's server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
-ENCODER_OUTPUTS = {"vae": 2}     # numbers the encoder outputs per latent dimension (VAE: mu and logvar); else 1
 
 
 def whole_number(name: str, value, low: int, high: int) -> int:
@@ -77,7 +79,6 @@ class ModelConfig:
     beta: float = 1.0                           # VAE only: weight of the KL term (beta-VAE)
 
     def __post_init__(self):
-        from .models import MODEL_KINDS, ARCHS  # late import: models import this module
 
         _choice("model kind", self.kind, MODEL_KINDS)
         _choice("architecture", self.arch, ARCHS)
@@ -118,24 +119,11 @@ class ModelConfig:
 
 
 def parameter_count(config: ModelConfig) -> int:
-    """Weights and biases of the model a config describes, from its sizes alone (nothing is built).
-    tests/test_config.py checks it against every registered kind and architecture."""
-    from .models.nets import CONV_DENSE
-
-    c, h, w = config.image_shape
-    pixels, z = c * h * w, config.latent_dim
-    out = z * ENCODER_OUTPUTS.get(config.kind, 1)
-
-    def dense(widths):
-        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-
-    if config.arch == "mlp":
-        return dense([pixels, *config.hidden, out]) + dense([z, *reversed(config.hidden), pixels])
-    channels = [c, *config.hidden]
-    convs = sum(a * b * 16 + b for a, b in zip(channels[:-1], channels[1:]))     # 4x4 kernels
-    top = config.hidden[-1] * (h >> len(config.hidden)) * (w >> len(config.hidden))
-    transposed = sum(a * b * 16 + b for a, b in zip(channels[:0:-1], channels[-2::-1]))
-    return convs + dense([top, CONV_DENSE, out]) + dense([z, CONV_DENSE, top]) + transposed
+    """Weights and biases of the model a config describes, exactly: the model built on the meta device
+    (shapes only, nothing allocated, however big)."""
+    with torch.device("meta"):
+        model = MODEL_KINDS[config.kind](config)
+    return sum(p.numel() for p in model.parameters())
 
 
 @dataclass(frozen=True)
@@ -148,7 +136,8 @@ class TrainConfig:
     threads: int | None = None                  # CPU threads; None = lvm_core's measured default
     input_noise: float = 0.0                    # >0 trains a denoising AE: Gaussian noise std on inputs
     exclude_classes: tuple[int, ...] = field(default_factory=tuple)  # held out of training (anomaly demo)
-    debias_alpha: float = 0.0                   # >0: sample images by 1/density^alpha of their codes (density.py)
+    debias_alpha: float = 0.0                   # >0: sample images by 1/density^alpha of their codes
+                                                # (factors/density.py)
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 - frozen dataclass
@@ -183,7 +172,8 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(s) for s in text.replace(",", " ").split())
     except ValueError:
-        raise ConfigError(f"hidden sizes must be whole numbers such as '256' or '256, 128', not {_show(text)}") from None
+        raise ConfigError("hidden sizes must be whole numbers such as '256' or '256, 128', "
+                          f"not {_show(text)}") from None
     if not sizes:
         raise ConfigError("give at least one hidden size")
     return sizes

@@ -2,8 +2,8 @@
 tests' conftest), never as a side effect of importing a module."""
 from __future__ import annotations
 
-from . import settings
-from .files import read_umask
+from lvm_core import settings
+from lvm_core.storage.files import read_umask
 
 ONE_THREAD = 1  # on a shared 2-core machine more torch threads made small ops (a click's decode) up to 20x slower
 
@@ -19,6 +19,6 @@ def configure(threads: int | None = ONE_THREAD) -> None:
     settings.default_environment("NUMBA_CACHE_DIR", str(settings.cache_dir() / "numba"))
     read_umask()
     if threads is not None:
-        from .cpu_threads import set_cpu_threads
+        from lvm_core.training.threads import set_cpu_threads
 
         set_cpu_threads(threads)

@@ -10,10 +10,11 @@ from lvm_app import cache
 from lvm_app.plots import PAIR_COLOURS, log_axis, map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import STRIP_COLUMNS, strip, uploaded_image
-from lvm_core.anomaly import DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous, probes, threshold_at
-from lvm_core.data import display_name
-from lvm_core.inference import to_display
-from lvm_core.projection import DEFAULT_N, METHODS
+from lvm_core.analysis.anomaly import (DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous, probes,
+                                       threshold_at)
+from lvm_core.data.datasets import display_name
+from lvm_core.generation.inference import to_display
+from lvm_core.maps.projection import DEFAULT_N, METHODS
 
 sel = current()
 ckpt = sel.ckpt
@@ -36,7 +37,8 @@ with scores_tab:
     counts, edges = np.histogram(enc.errors, bins=80)
     fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), marker_color=PAIR_COLOURS[0],
                            hovertemplate="error %{x:.4f}: %{y:,} images<extra></extra>"))
-    fig.add_vline(x=threshold, line_dash="dash", line_color=PAIR_COLOURS[1], annotation_text=f"threshold {threshold:.4f}")
+    fig.add_vline(x=threshold, line_dash="dash", line_color=PAIR_COLOURS[1],
+                  annotation_text=f"threshold {threshold:.4f}")
     fig.update_layout(xaxis_title="reconstruction error (per-pixel MSE)", yaxis_title="images (log scale)",
                       yaxis=log_axis(counts), height=280, margin=dict(t=30, b=10), bargap=0)
     st.plotly_chart(fig, key="anomaly_histogram")
@@ -69,7 +71,8 @@ with unseen_tab:
     held = [e for e in cache.models() if e.dataset == sel.dataset and e.excluded]
     if not held:
         st.info("No model of this dataset was trained without a class. Train one with e.g. "
-                f"`python -m lvm_core train --dataset {sel.dataset} --exclude-class 7 --out user_models/no7.safetensors`.")
+                f"`python -m lvm_core train --dataset {sel.dataset} --exclude-class 7 "
+                "--out user_models/no7.safetensors`.")
     else:
         classes = held[0].excluded
         sizes = sorted({e.latent_dim for e in held if e.excluded == classes})
@@ -78,7 +81,8 @@ with unseen_tab:
             help="A tighter bottleneck generalises less, so it reconstructs the unseen class worse.")
         pair = [e for e in held if e.excluded == classes and e.latent_dim == size]
         unseen_names = ", ".join(f"“{names[c]}”" for c in classes)
-        st.write(f"These models were trained on the {display_name(sel.dataset)} train split **without** {unseen_names}. "
+        st.write(f"These models were trained on the {display_name(sel.dataset)} train split "
+                 f"**without** {unseen_names}. "
                  "On the test split, does reconstruction error pick out the class they never saw?")
         test = cache.dataset(sel.dataset, "test")
         roc, rows = go.Figure(), []

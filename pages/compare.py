@@ -6,8 +6,8 @@ import streamlit as st
 from lvm_app import cache, generate
 from lvm_app.sidebar import current
 from lvm_core import CheckpointError
-from lvm_core.images import enlarge, make_grid
-from lvm_core.latent import dimension_importance, dimension_order
+from lvm_core.data.images import enlarge, make_grid
+from lvm_core.generation.latent import dimension_importance, dimension_order
 
 GRID = 64               # samples shown per grid (8 x 8)
 HIST_DIMS = 4           # dimensions per model in the histograms

@@ -7,9 +7,9 @@ import torch
 from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_app.upload import show, uploaded_image
-from lvm_core.catalog import find_model
-from lvm_core.data import display_name
-from lvm_core.denoising import LEVELS, NOISES, denoise_one, denoise_scores
+from lvm_core.storage.catalog import find_model
+from lvm_core.data.datasets import display_name
+from lvm_core.analysis.denoising import LEVELS, NOISES, denoise_one, denoise_scores
 
 SUMMARY_IMAGES = 500
 
@@ -22,7 +22,8 @@ entries = cache.models()
 dae = next((e for e in entries if e.dataset == sel.dataset and e.kind == "ae" and e.denoising and not e.excluded), None)
 plain = find_model(sel.dataset, "ae", dae.arch, dae.latent_dim, entries=entries) if dae else None
 if dae is None or plain is None:
-    st.info(f"This page needs a denoising AE and a plain AE of the same shape for {display_name(sel.dataset)}. Train one with "
+    st.info("This page needs a denoising AE and a plain AE of the same shape for "
+            f"{display_name(sel.dataset)}. Train one with "
             f"`python -m lvm_core train --dataset {sel.dataset} --noise 0.3 --out user_models/dae.safetensors`.")
     st.stop()
 ckpts = {name: cache.open_model(e.path)
@@ -74,7 +75,8 @@ def _summary(digests: tuple[str, ...], _models: dict, dataset: str, noise: str, 
 
 
 st.subheader(f"Over the first {SUMMARY_IMAGES} test images")
-st.dataframe(_summary(tuple(c.digest for c in ckpts.values()), models, sel.dataset, noise, level, seed), hide_index=True)
+st.dataframe(_summary(tuple(c.digest for c in ckpts.values()), models, sel.dataset, noise, level, seed),
+             hide_index=True)
 st.caption(f"The denoising AE was trained with Gaussian noise of standard deviation {trained_noise:g} on its inputs; "
            "the other noises show how far that carries. PSNR (of the pooled error) and SSIM (mean per image) are "
            "scikit-image's, against the clean images; higher is better.")

@@ -6,8 +6,8 @@ import streamlit as st
 
 from lvm_app import cache
 from lvm_app.sidebar import current
-from lvm_core.catalog import find_model
-from lvm_core.features import codes_csv, feature_table
+from lvm_core.storage.catalog import find_model
+from lvm_core.analysis.features import codes_csv, feature_table
 
 sel = current()
 ckpt = sel.ckpt

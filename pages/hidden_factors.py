@@ -11,12 +11,12 @@ from lvm_app import hidden_factors as hf
 from lvm_app.plots import PAIR_COLOURS, map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import STRIP_COLUMNS, show, strip
-from lvm_core.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
+from lvm_core.factors.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
                               weighted_histograms)
-from lvm_core.directions import STEPS, traverse
-from lvm_core.factor_report import spaced
-from lvm_core.factors import FACTORS, measure_factors
-from lvm_core.projection import DEFAULT_N
+from lvm_core.factors.directions import STEPS, traverse
+from lvm_core.factors.report import spaced
+from lvm_core.factors.measure import FACTORS, measure_factors
+from lvm_core.maps.projection import DEFAULT_N
 
 GRID_DIGITS = 8
 
@@ -105,7 +105,8 @@ with rare_tab:
     per_row = min(STRIP_COLUMNS, len(log_p) // 3) or len(log_p)   # three full rows, even of a tiny split
     rare = rarest(log_p, 3 * per_row)
     st.image(strip([data.images[rare[i:i + per_row], 0].numpy() for i in range(0, len(rare), per_row)]), clamp=True,
-             caption=f"the {len(rare)} rarest images, rarest first: " + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
+             caption=f"the {len(rare)} rarest images, rarest first: "
+             + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
     alpha = st.slider("α: resampling weight ∝ 1 / density^α (density per code number)", 0.0, 5.0, DEFAULT_ALPHA, 0.25,
                       key="factors_alpha")
     weights = resampling_weights(log_p, alpha)
@@ -114,7 +115,8 @@ with rare_tab:
     cols = st.columns(len(FACTORS))
     for col, (name, f) in zip(cols, FACTORS.items()):
         edges, share_before, share_after = weighted_histograms(table[name], weights)
-        fig = go.Figure([go.Bar(x=edges[:-1], y=share_before, name="uniform", opacity=0.6, marker_color=PAIR_COLOURS[0]),
+        fig = go.Figure([go.Bar(x=edges[:-1], y=share_before, name="uniform", opacity=0.6,
+                                marker_color=PAIR_COLOURS[0]),
                          go.Bar(x=edges[:-1], y=share_after, name=f"α = {alpha:g}", opacity=0.6,
                                 marker_color=PAIR_COLOURS[1])])
         fig.update_layout(barmode="overlay", height=220, showlegend=name == "slant", title=f.title,

@@ -7,10 +7,10 @@ from lvm_app import cache, generate
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.components.live import path_scrubber
 from lvm_app.sidebar import current
-from lvm_core.images import enlarge, make_grid
-from lvm_core.inference import decode, to_display
-from lvm_core.latent import contrasting_pair, gif_bytes, interpolate
-from lvm_core.sampling import INTERPOLATIONS
+from lvm_core.data.images import enlarge, make_grid
+from lvm_core.generation.inference import decode, to_display
+from lvm_core.generation.latent import contrasting_pair, gif_bytes, interpolate
+from lvm_core.generation.sampling import INTERPOLATIONS
 
 FRAME_SIDE = 84         # display size of each frame, in whole pixels
 SCRUB_STOPS = 101       # the scrubber's stops along the path (t = 0, 0.01, ..., 1)
@@ -62,7 +62,8 @@ for name, ckpt in zip(("AE", "VAE"), pair):
         st.stop()
 
 for column, i in zip(st.columns([1, 1, 6])[:2], (a, b)):
-    column.image(enlarge(to_display(data.images[i:i + 1])[0], tile), caption=f"#{i} ({data.class_names[data.labels[i]]})",
+    column.image(enlarge(to_display(data.images[i:i + 1])[0], tile),
+                 caption=f"#{i} ({data.class_names[data.labels[i]]})",
                  output_format="PNG")
 for name, ckpt in zip(frames, pair):
     st.markdown(f"**{name}** · {ckpt.title}")

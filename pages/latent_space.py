@@ -10,13 +10,13 @@ from lvm_app.links import sync_url
 from lvm_app.sidebar import current
 from lvm_app.upload import show, strip
 from lvm_core import LvmError
-from lvm_core.inference import to_display
-from lvm_core.latent import dimension_importance, dimension_order
+from lvm_core.generation.inference import to_display
+from lvm_core.generation.latent import dimension_importance, dimension_order
 from lvm_core.models import is_variational
-from lvm_core.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
+from lvm_core.maps.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
                                   default_method, umap_is_warm)
-from lvm_core.map_payload import INVERTIBLE
-from lvm_core.selection import is_region, point_view, selected_indices, selection_csv
+from lvm_core.maps.payload import INVERTIBLE
+from lvm_core.maps.selection import is_region, point_view, selected_indices, selection_csv
 
 N_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
 COLOURS = ("class", "reconstruction error", "one latent dimension")
@@ -48,7 +48,8 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     three_d = st.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
     dims = 3 if three_d and latent_dim >= 3 else 2
     methods = available_methods(latent_dim, dims)
-    if st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest or st.session_state.get("map_method") not in methods:
+    if (st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest
+            or st.session_state.get("map_method") not in methods):
         # another model: its t-SNE/UMAP map is shown only when stored (computed only when asked for)
         st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims),
                                                      st.session_state.get("map_method"), dims)
@@ -85,7 +86,8 @@ def colour_view() -> dict:
     """How to colour the map: {"by": "class" | "error" | "dim", "dim", "title", "scale", "cmin", "cmax"}."""
     if colour_by == COLOURS[1]:
         lo, hi = np.nanpercentile(latent_map.errors, [1, 99])   # clip outliers: most points get distinct colours
-        return {"by": "error", "title": "error", "scale": "Viridis", "cmin": float(lo), "cmax": float(max(hi, lo + 1e-9))}
+        return {"by": "error", "title": "error", "scale": "Viridis", "cmin": float(lo),
+                "cmax": float(max(hi, lo + 1e-9))}
     if colour_by == COLOURS[2]:
         enc = cache.encoded(ckpt.digest, ckpt, sel.split)
         if st.session_state.get("map_colour_dim_of") != ckpt.digest:   # start on the most used dimension

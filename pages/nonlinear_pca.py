@@ -9,10 +9,10 @@ from lvm_app.plots import PAIR_COLOURS
 from lvm_app.sidebar import current
 from lvm_app.upload import STRIP_COLUMNS, strip
 from lvm_core import LvmError
-from lvm_core.data import display_name
-from lvm_core.inference import reconstruct, to_display
-from lvm_core.pca import fit_pca, pca_reconstruct
-from lvm_core.sweep import load_sweep, sweep_checkpoints
+from lvm_core.data.datasets import display_name
+from lvm_core.generation.inference import reconstruct, to_display
+from lvm_core.maps.pca import fit_pca, pca_reconstruct
+from lvm_core.analysis.sweep import load_sweep, sweep_checkpoints
 
 SHOWN = STRIP_COLUMNS
 
@@ -28,7 +28,8 @@ except LvmError as exc:
     st.error(str(exc))
     st.stop()
 if sweep is None:
-    st.info(f"No latent-size sweep is shipped for {display_name(sel.dataset)}. Train AEs of several latent sizes, then run "
+    st.info(f"No latent-size sweep is shipped for {display_name(sel.dataset)}. "
+            "Train AEs of several latent sizes, then run "
             f"`python -m lvm_core sweep CKPT ... --out checkpoints/nonlinear_pca_{sel.dataset}.json`.")
     st.stop()
 

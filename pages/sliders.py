@@ -8,9 +8,9 @@ from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
 from lvm_app.sidebar import current
-from lvm_core.images import enlarge
-from lvm_core.inference import decode
-from lvm_core.latent import random_code
+from lvm_core.data.images import enlarge
+from lvm_core.generation.inference import decode
+from lvm_core.generation.latent import random_code
 from lvm_core.models import is_variational
 
 MAX_SLIDERS = 12        # more than this and the most important come first, with a picker for the rest
@@ -76,7 +76,8 @@ if latent_dim > MAX_SLIDERS:
 
 # Slider keys carry a token of (model, split, start): a new start gets new sliders at the start code,
 # so no slider ever holds a value outside its (new) range.
-token = f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-{selected if start == 'selected' else ''}{linked}"
+token = (f"{ckpt.digest[:12]}-{sel.split}-{start}-{st.session_state.slider_seed}-"
+         f"{selected if start == 'selected' else ''}{linked}")
 if st.session_state.get("slider_token") != token:
     for d in range(latent_dim):
         st.session_state[f"z{d}-{token}"] = float(start_code[d])
@@ -115,7 +116,8 @@ def marked_plane(z: np.ndarray):
         trace.visible = dots
     # The click of the last run, read before drawing so that the figure marks it (the chart keeps its event
     # in session_state under its key); each model remembers its own spot.
-    points = ((st.session_state.get(f"plane_chart-{ckpt.digest[:12]}") or {}).get("selection") or {}).get("points") or []
+    points = ((st.session_state.get(f"plane_chart-{ckpt.digest[:12]}") or {}).get("selection")
+              or {}).get("points") or []
     if points:
         st.session_state[f"plane_spot-{ckpt.digest}"] = (float(points[0]["x"]), float(points[0]["y"]))
     spot = st.session_state.get(f"plane_spot-{ckpt.digest}")
@@ -125,7 +127,8 @@ def marked_plane(z: np.ndarray):
                                      marker={"symbol": symbol, "size": 18, "color": color,
                                              "line": {"color": "black", "width": 1.5}}))
     plot, picked = st.columns([3, 1])
-    plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"plane_chart-{ckpt.digest[:12]}", width="stretch")
+    plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"plane_chart-{ckpt.digest[:12]}",
+                      width="stretch")
     if spot is not None:
         picked.image(enlarge(decode(ckpt.model, np.array(spot, np.float32))[0], scale), output_format="PNG",
                      clamp=True, caption=f"z = ({spot[0]:.2f}, {spot[1]:.2f})")

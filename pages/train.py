@@ -12,9 +12,10 @@ import streamlit as st
 from lvm_app import cache, routing, run_view, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
-from lvm_core.data import is_available
-from lvm_core.density import reference_vae
-from lvm_core.jobs import INTERRUPTED, default_configs, registry
+from lvm_core.data.datasets import is_available
+from lvm_core.factors.density import reference_vae
+from lvm_core.jobs import INTERRUPTED, registry
+from lvm_core.training.defaults import default_configs, default_hidden
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -22,7 +23,7 @@ KINDS = {"VAE": "vae", "AE": "ae", "Denoising AE": "ae"}   # label -> model kind
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 BATCH_SIZES = [32, 64, 128, 256, 512]
 DEBIAS_ALPHAS = [0.0, 0.5, 1.0, 2.0, 4.0]   # 2: density.DEFAULT_ALPHA
-CONV_HIDDEN = "16, 32"
+CONV_HIDDEN = ", ".join(map(str, default_hidden("conv")))
 EXPLORE_PAGE = Path(__file__).with_name("latent_space.py")  # by file, whatever the pages folder is called
 
 
@@ -174,7 +175,8 @@ def follow_in_url() -> None:
 def describe(job) -> str:
     c = job.model_config
     noisy = " denoising" if job.train_config.input_noise > 0 else ""
-    debiased = f", rare styles re-weighted (α {job.train_config.debias_alpha:g})" if job.train_config.debias_alpha else ""
+    debiased = (f", rare styles re-weighted (α {job.train_config.debias_alpha:g})" if job.train_config.debias_alpha
+                else "")
     return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}{debiased}"
 
 

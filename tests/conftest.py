@@ -27,12 +27,19 @@ configure()
 
 
 def has_dataset(name: str) -> bool:
-    from lvm_core.data import is_available
+    from lvm_core.data.datasets import is_available
 
     return is_available(name)
 
 
 requires_mnist = pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST not in $LVM_DATA_DIR")
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Computed maps go to a temp folder; user models come from an empty one (only shipped models show)."""
+    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +61,7 @@ def digits():
     return load_dataset("digits", "train"), load_dataset("digits", "test")
 
 
-# --- Real-browser fixtures (tests/browser_support.py has the helpers; mark tests @pytest.mark.browser) ---
+# --- Real-browser fixtures (lvm_app/harness.py has the helpers; mark tests @pytest.mark.browser) ---
 
 @pytest.fixture(scope="session")
 def app_models_dir(tmp_path_factory) -> Path:
@@ -65,7 +72,7 @@ def app_models_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(app_models_dir, tmp_path_factory):
     """URL of one `streamlit run streamlit_app.py` for the whole session (headless, free localhost port)."""
-    from browser_support import AppServer
+    from lvm_app.harness import AppServer
 
     folder = tmp_path_factory.mktemp("app_server")
     # LVM_WARM_UP=0: no background UMAP compilation (a minute of CPU) competing with the tests;
@@ -80,7 +87,7 @@ def app_url(app_models_dir, tmp_path_factory):
 @pytest.fixture(scope="session")
 def chromium_browser():
     """One headless Debian chromium for the session; skips when /usr/bin/chromium is missing."""
-    from browser_support import CHROMIUM, launch_chromium
+    from lvm_app.harness import CHROMIUM, launch_chromium
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium; CI installs it)")

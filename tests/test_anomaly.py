@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from lvm_core import load_checkpoint
-from lvm_core.anomaly import (DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous,
+from lvm_core.analysis.anomaly import (DEFAULT_PERCENTILE, anomaly_scores, held_out_roc, most_anomalous,
                               probes, threshold_at)
-from lvm_core.catalog import SHIPPED_DIR
+from lvm_core.storage.catalog import SHIPPED_DIR
 
 from conftest import requires_mnist
 

@@ -42,18 +42,20 @@ def test_anomalies_page_held_out_class_roc():
     assert len(aurocs) == 2 and all("without 7" in label for label in aurocs)  # the shipped AE and VAE
     # the page shows the engine's figure for each shipped model that never saw a 7
     from lvm_core import load_checkpoint, load_dataset
-    from lvm_core.anomaly import anomaly_scores, held_out_roc
-    from lvm_core.catalog import SHIPPED_DIR
+    from lvm_core.analysis.anomaly import anomaly_scores, held_out_roc
+    from lvm_core.storage.catalog import SHIPPED_DIR
 
     test = load_dataset("digits", "test")
     for kind in ("ae", "vae"):
-        errors, _ = anomaly_scores(load_checkpoint(SHIPPED_DIR / f"digits-{kind}-mlp-8-no7.safetensors").model, test.images)
+        errors, _ = anomaly_scores(load_checkpoint(SHIPPED_DIR / f"digits-{kind}-mlp-8-no7.safetensors").model,
+                                   test.images)
         auroc = held_out_roc(errors, test.labels.numpy(), (7,)).auroc
         assert auroc > 0.7 and any(f"{auroc:.3f}" == f"{v:.3f}" for v in aurocs.values()), (kind, auroc, aurocs)
     assert any("unseen images flagged" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("source,verdict", [("all white", "**anomalous**"), ("an inverted test image", "**anomalous**")])
+@pytest.mark.parametrize("source,verdict", [("all white", "**anomalous**"),
+                                            ("an inverted test image", "**anomalous**")])
 def test_anomalies_page_flags_made_up_images(source, verdict):
     at = open_page("pages/anomalies.py")
     at.radio(key="anomaly_source").set_value(source).run()

@@ -16,7 +16,7 @@ PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
 
 def shipped_models() -> list[Path]:
     """The shipped checkpoints the app lists (the catalog skips unreadable files)."""
-    from lvm_core.catalog import SHIPPED_DIR, list_models
+    from lvm_core.storage.catalog import SHIPPED_DIR, list_models
 
     return [e.path for e in list_models([SHIPPED_DIR])]
 
@@ -25,15 +25,11 @@ SHIPPED = shipped_models()
 TIMEOUT = 240
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """Computed maps go to a temp folder; user models come from an empty one."""
-    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest.py
 
 
 def describe(path: Path) -> dict:
-    from lvm_core.checkpoints import read_description
+    from lvm_core.storage.checkpoints import read_description
 
     return read_description(path)
 
@@ -149,7 +145,7 @@ def _not_a_checkpoint() -> bytes:
 
 def _mnist_model() -> bytes:
     from lvm_core import ModelConfig, build_model
-    from lvm_core.checkpoints import checkpoint_bytes
+    from lvm_core.storage.checkpoints import checkpoint_bytes
 
     model = build_model(ModelConfig(kind="ae", arch="mlp", image_shape=(1, 28, 28), latent_dim=4, hidden=(8,)))
     return checkpoint_bytes(model, dataset="mnist", class_names=[str(i) for i in range(10)])
@@ -183,7 +179,7 @@ def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(what):
 
 def test_a_good_upload_is_used_in_place_of_the_chosen_model():
     from lvm_core import ModelConfig, build_model
-    from lvm_core.checkpoints import checkpoint_bytes
+    from lvm_core.storage.checkpoints import checkpoint_bytes
 
     model = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=3, hidden=(8,)))
     data = checkpoint_bytes(model, dataset="digits", class_names=[str(i) for i in range(10)], name="mine")
@@ -214,7 +210,7 @@ def test_all_split_is_train_then_test():
 def test_online_without_mnist_on_disk_the_app_downloads_it_and_opens_on_mnist(tmp_path, monkeypatch):
     from lvm_app import cache
     from lvm_core import load_dataset
-    from lvm_core.data import TORCHVISION_FILES, default_data_dir
+    from lvm_core.data.builtin import TORCHVISION_FILES, default_data_dir
 
     shared = default_data_dir().resolve() / "MNIST" / "raw"
     fetched = []

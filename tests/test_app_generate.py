@@ -5,14 +5,14 @@ The offline digits models run in the fast suite; MNIST and Fashion-MNIST ones ar
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP, has_dataset, open_page, requires_mnist
-from lvm_core.catalog import SHIPPED_DIR, list_models
+from lvm_core.storage.catalog import SHIPPED_DIR, list_models
+from waiting import wait_until
 
 SHIPPED = list_models([SHIPPED_DIR])
 DATASETS = sorted({e.dataset for e in SHIPPED})
@@ -40,13 +40,13 @@ def server_decoding(monkeypatch):
 def scored(at: AppTest, timeout: float = 120) -> list[str]:
     """The grids' score lines, rerunning the page until the background scorer has filled in all three
     (the first view shows the grids without waiting for them)."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def three_lines():
         lines = [m.value for m in at.markdown if "Fréchet distance" in m.value]
-        if len(lines) == 3 or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.2)
-        at.run()
+        if len(lines) != 3:
+            at.run()
+        return lines if len(lines) == 3 else None
+
+    return wait_until(three_lines, timeout, "three score lines", every=0.2)
 
 
 def image_urls(at: AppTest) -> list[str]:
@@ -114,7 +114,7 @@ def test_new_samples_give_a_different_grid_with_scores(dataset):
 @pytest.mark.parametrize("content, message", [(None, None), (b"not a classifier", "Sample quality cannot be scored")])
 def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_path, monkeypatch, content, message):
     from lvm_app import generate
-    from lvm_core import quality
+    from lvm_core.analysis import quality
 
     if content is not None:
         (tmp_path / "digits-lenet.safetensors").write_bytes(content)
@@ -223,7 +223,7 @@ def test_the_why_histograms_share_one_x_axis_and_verdicts_follow_the_scores():
     import numpy as np
 
     from lvm_app.generate import prior_histograms, verdict
-    from lvm_core.quality import SampleQuality
+    from lvm_core.analysis.quality import SampleQuality
 
     rng = np.random.default_rng(0)
     codes = {"AE": rng.normal(0, 8, (500, 4)), "VAE": rng.normal(0, 1, (500, 4))}

@@ -10,10 +10,7 @@ from test_app_explorer import describe, model_params
 PAGE = "pages/hidden_factors.py"
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest.py
 
 
 def check_page(path):

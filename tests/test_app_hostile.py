@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import APP, open_page
 from checkpoint_craft import with_description, with_model_config
 from lvm_core import DATASETS, load_checkpoint, save_checkpoint
-from lvm_core.catalog import SHIPPED_DIR
+from lvm_core.storage.catalog import SHIPPED_DIR
 
 DIGITS_VAE = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
 
@@ -112,7 +112,7 @@ def test_train_page_hidden_sizes_get_the_config_bounds(models_dir):
 
 def test_an_uploaded_model_opens_on_pca_even_when_the_map_was_on_tsne(monkeypatch):
     """Expensive work per upload is bounded: a byte-different upload never starts a t-SNE by itself."""
-    import lvm_core.projection as projection
+    import lvm_core.maps.projection as projection
 
     at = open_page("pages/latent_space.py")
     at.radio(key="map_method").set_value("tsne").run()      # the digits VAE ships its t-SNE map: nothing computed

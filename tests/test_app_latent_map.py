@@ -12,10 +12,7 @@ AE = str(ROOT / "checkpoints" / "digits-ae-mlp-8.safetensors")
 PAGE = "pages/latent_space.py"
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
+pytestmark = pytest.mark.usefixtures("isolated")   # conftest.py
 
 
 def test_without_a_browser_the_map_is_drawn_by_plotly_chart_with_a_note():
@@ -35,8 +32,8 @@ def test_a_split_with_one_size_has_no_points_slider():
 @pytest.mark.parametrize("path", [VAE, AE])
 def test_colouring_by_one_dimension_starts_on_the_most_used_one(path):
     from lvm_core import load_checkpoint, load_dataset
-    from lvm_core.inference import encode_split
-    from lvm_core.latent import dimension_importance
+    from lvm_core.generation.inference import encode_split
+    from lvm_core.generation.latent import dimension_importance
 
     at = open_page(PAGE, model_path=path, map_method="pca", map_colour="one latent dimension")
     ckpt, data = load_checkpoint(path), load_dataset("digits", "test")

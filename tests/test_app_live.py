@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from conftest import open_page
-from lvm_core.catalog import SHIPPED_DIR
+from lvm_core.storage.catalog import SHIPPED_DIR
 
 DIGITS_VAE = str(SHIPPED_DIR / "digits-vae-mlp-8.safetensors")
 NOTE = "Live decoding is off"
@@ -46,7 +46,7 @@ def test_sliders_fall_back_to_the_server_with_a_note(monkeypatch):
 
 def test_a_model_the_browser_cannot_run_falls_back(monkeypatch):
     import lvm_app.components as components
-    from lvm_core.export import ExportError
+    from lvm_core.generation.export import ExportError
 
     def cannot(ckpt):
         raise ExportError("the browser decoder cannot run a Tanh layer")
@@ -87,7 +87,7 @@ def test_interpolation_opens_on_a_contrasting_pair_and_scrubs_on_the_server_as_f
     assert not notes(at)
 
     from lvm_app.generate import load
-    from lvm_core.latent import contrasting_pair
+    from lvm_core.generation.latent import contrasting_pair
     from lvm_app import cache
 
     ae, vae = (load(at.selectbox(key=k).value) for k in ("pair_ae", "pair_vae"))
@@ -106,7 +106,7 @@ def test_interpolation_opens_on_a_contrasting_pair_and_scrubs_on_the_server_as_f
 def test_contrasting_pair_prefers_walks_that_differ():
     """A VAE that equals the AE gives no contrast; one that differs on a single pair's walk picks that pair."""
     from lvm_core import ModelConfig, build_model
-    from lvm_core.latent import contrasting_pair
+    from lvm_core.generation.latent import contrasting_pair
 
     model = build_model(ModelConfig(kind="ae", image_shape=(1, 8, 8), latent_dim=2, hidden=(8,)), seed=0).eval()
     labels = np.arange(40) % 4

@@ -2,7 +2,6 @@
 session watches it but cannot stop it; bad settings and a bad server setting are one-line messages."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,6 +11,7 @@ from lvm_core import jobs
 from lvm_core.jobs import registry, scheduler
 
 from conftest import APP
+from waiting import wait_until
 
 
 @pytest.fixture
@@ -36,10 +36,7 @@ def start_and_wait(at: AppTest, timeout: float = 300.0):
     at.button(key="train_start").click().run()
     assert not at.exception
     job = registry().get(at.session_state["train_job"])
-    deadline = time.monotonic() + timeout
-    while job.active:
-        assert time.monotonic() < deadline, f"run still {job.status} after {timeout} s"
-        time.sleep(0.05)
+    wait_until(lambda: not job.active, timeout, "the run's end")
     at.run()
     assert not at.exception
     return job
@@ -113,10 +110,7 @@ def test_another_session_watches_a_run_but_cannot_stop_it(models_dir):
         owner.run()
         owner.button(key="train_stop").click().run()
         assert not owner.exception
-        deadline = time.monotonic() + 300
-        while job.active:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: not job.active, 300, "the stopped run's end")
         assert job.status == "stopped"
     finally:
         if job.active:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lvm_core.checkpoints import load_checkpoint
-from lvm_core.export import decoder_payload
+from lvm_core.storage.checkpoints import load_checkpoint
+from lvm_core.generation.export import decoder_payload
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from browser_support import box_select, click_plotly_point, open_page, plotly_points, requires_chromium
+from lvm_app.harness import box_select, click_plotly_point, open_page, plotly_points, requires_chromium
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 TIMEOUT_MS = 90_000
@@ -79,7 +79,7 @@ def test_a_deep_link_on_a_fresh_server_opens_the_page_inside_the_router(tmp_path
                                                                         heading):
     """The first request a new server sees is /train: the page still has the shared sidebar and the app's
     navigation (with a folder named pages/, Streamlit would otherwise run that page by itself)."""
-    from browser_support import AppServer
+    from lvm_app.harness import AppServer
 
     env = {"LVM_WARM_UP": "0", "LVM_CACHE_DIR": str(tmp_path / "cache"), "LVM_MODELS_DIR": str(tmp_path / "models")}
     with AppServer(env=env, log_path=tmp_path / "streamlit.log") as server:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import click_plotly_point, open_page, requires_chromium, wait_idle
+from lvm_app.harness import click_plotly_point, open_page, requires_chromium, wait_idle
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
-AXES = "i => { const L = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
-NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); return i !== null && i.getAttribute('src') !== old; }"
+AXES = "i => { const L = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout; " \
+       "return [L.xaxis.range, L.yaxis.range]; }"
+NEW_SOURCE = "([sel, old]) => { const i = document.querySelector(sel); " \
+             "return i !== null && i.getAttribute('src') !== old; }"
 # every grid shows a new image (the three are redrawn one after another, not at once)
 ALL_NEW = """([sel, old]) => { const now = [...document.querySelectorAll(sel)].map(i => i.getAttribute('src'));
   return now.length === old.length && now.every((src, k) => src !== old[k]); }"""

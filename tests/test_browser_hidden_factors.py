@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from browser_support import open_page, requires_chromium, wait_idle
+from lvm_app.harness import open_page, requires_chromium, wait_idle
 from test_browser_generate import IMAGE, NEW_SOURCE
 
 pytestmark = [pytest.mark.browser, requires_chromium]

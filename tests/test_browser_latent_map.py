@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from browser_support import isolated_points, open_page, plotly_points, requires_chromium, wait_idle
+from lvm_app.harness import isolated_points, open_page, plotly_points, requires_chromium, wait_idle
 from test_browser_generate import go_to
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -94,7 +94,7 @@ def test_hovering_the_empty_plane_of_a_2d_model_decodes_that_spot(app_url, app_m
     import torch
 
     from lvm_core import load_checkpoint
-    from lvm_core.inference import decode
+    from lvm_core.generation.inference import decode
 
     model = load_checkpoint(digits_2d_vae(app_models_dir)).model
     page = browser_page

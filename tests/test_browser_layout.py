@@ -3,7 +3,7 @@ space map sits inside the viewport. Waits are on conditions (the script idle, th
 from __future__ import annotations
 
 import pytest
-from browser_support import open_page, requires_chromium, wait_idle
+from lvm_app.harness import open_page, requires_chromium, wait_idle
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -52,8 +52,10 @@ def test_the_latent_space_map_is_inside_the_viewport(app_url, projector_page):
 
 # Image strips a class must read from the back of the room: each digit at least this many CSS pixels.
 STRIP_DIGIT_PX = 64
-STRIP_WIDTH = """caption => { const box = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]')]
-  .find(e => e.innerText.includes(caption)); return box ? box.querySelector('img').getBoundingClientRect().width : 0 }"""
+STRIP_WIDTH = """caption => { const box = """ \
+              """[...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]')]
+  .find(e => e.innerText.includes(caption)); """ \
+              """return box ? box.querySelector('img').getBoundingClientRect().width : 0 }"""
 
 
 @pytest.mark.parametrize("projector_page", PROJECTORS, indirect=True, ids=["1280x720", "1024x768"])

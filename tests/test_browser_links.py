@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import open_page, requires_chromium, wait_idle
+from lvm_app.harness import open_page, requires_chromium, wait_idle
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 TIMEOUT_MS = 90_000

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from browser_support import count_runs, counted_runs, requires_chromium, wait_idle
+from lvm_app.harness import count_runs, counted_runs, requires_chromium, wait_idle
 from test_browser_generate import go_to
 
 pytestmark = [pytest.mark.browser, requires_chromium]

@@ -3,7 +3,7 @@ the run (but cannot stop it) and queues behind it, and Stop keeps the model."""
 from __future__ import annotations
 
 import pytest
-from browser_support import open_page, requires_chromium, wait_idle
+from lvm_app.harness import open_page, requires_chromium, wait_idle
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 

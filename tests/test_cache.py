@@ -4,7 +4,7 @@ import shutil
 import torch
 
 from lvm_app import cache
-from lvm_core.catalog import SHIPPED_DIR
+from lvm_core.storage.catalog import SHIPPED_DIR
 
 
 def test_all_split_and_its_parts_share_one_tensor():

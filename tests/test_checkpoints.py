@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lvm_core import CheckpointError, ModelConfig, TrainConfig, build_model, load_checkpoint, save_checkpoint
-from lvm_core.checkpoints import read_description
+from lvm_core.storage.checkpoints import read_description
 from lvm_core.models import ARCHS, MODEL_KINDS
 
 
@@ -156,7 +156,7 @@ HOSTILE = [
 def test_absurd_model_configs_are_refused_before_building(tmp_path, monkeypatch, real_bytes, changes, message):
     from checkpoint_craft import with_model_config
 
-    import lvm_core.checkpoints as checkpoints
+    import lvm_core.storage.checkpoints as checkpoints
 
     monkeypatch.setattr(checkpoints, "build_model", lambda config: pytest.fail("built a model from a bad config"))
     path = tmp_path / "crafted.safetensors"
@@ -215,7 +215,7 @@ def test_messages_name_the_file_not_its_folder(tmp_path):
 def test_the_cli_says_the_same_line_without_a_traceback(tmp_path, real_bytes, capsys):
     from checkpoint_craft import with_model_config
 
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     path = tmp_path / "crafted.safetensors"
     path.write_bytes(with_model_config(real_bytes, latent_dim=1e12))

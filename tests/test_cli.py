@@ -48,7 +48,7 @@ def test_encode_reconstruct_sample(trained, tmp_path):
     assert cli("sample", trained, "--n", 9, "--out", tmp_path / "grid.png").returncode == 0
     from PIL import Image
 
-    from lvm_core.images import enlarge, make_grid, to_uint8
+    from lvm_core.data.images import enlarge, make_grid, to_uint8
 
     png = np.asarray(Image.open(tmp_path / "grid.png").convert("L"))     # the same 9 samples, tiled and x2
     np.testing.assert_array_equal(png, to_uint8(enlarge(make_grid(np.load(tmp_path / "normal.npy")), 2)))

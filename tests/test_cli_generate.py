@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from lvm_core.cli import main
+from lvm_core.cli.main import main
 
 AE = str(ROOT / "checkpoints" / "digits-ae-mlp-8.safetensors")
 VAE = str(ROOT / "checkpoints" / "digits-vae-mlp-8.safetensors")
@@ -58,7 +58,7 @@ def test_sample_refuses_a_file_that_is_not_a_checkpoint(tmp_path, capsys):
 
 
 def test_train_classifier_saves_a_loadable_lenet(tmp_path, capsys):
-    from lvm_core.quality import load_classifier
+    from lvm_core.analysis.quality import load_classifier
 
     out = tmp_path / "digits-lenet.safetensors"
     assert main(["train-classifier", "--dataset", "digits", "--epochs", "1", "--out", str(out)]) == 0

@@ -71,7 +71,8 @@ def test_configs_from_json_are_normalised_and_round_trip():
     config = ModelConfig.from_dict({"kind": "vae", "arch": "mlp", "image_shape": [1, 8, 8], "latent_dim": 3,
                                     "hidden": [16, 8], "beta": 2})
     assert config.image_shape == (1, 8, 8) and config.hidden == (16, 8) and config.beta == 2.0
-    assert ModelConfig.from_dict(config.to_dict()) == config and hash(config) == hash(ModelConfig.from_dict(config.to_dict()))
+    assert ModelConfig.from_dict(config.to_dict()) == config \
+        and hash(config) == hash(ModelConfig.from_dict(config.to_dict()))
     assert TrainConfig.from_dict({"epochs": 3, "exclude_classes": [7], "a_newer_field": 1}) == \
         TrainConfig(epochs=3, exclude_classes=(7,))
     with pytest.raises(ConfigError, match="JSON object"):

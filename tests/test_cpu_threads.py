@@ -4,8 +4,8 @@ import time
 import pytest
 import torch
 
-from lvm_core import cpu_threads
-from lvm_core.cpu_threads import CpuShare, free_cpu_threads, set_cpu_threads
+from lvm_core.training import threads as cpu_threads
+from lvm_core.training.threads import CpuShare, free_cpu_threads, set_cpu_threads
 
 
 def readings(monkeypatch, *values):

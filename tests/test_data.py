@@ -6,7 +6,7 @@ import torch
 
 from conftest import requires_mnist
 from lvm_core import DATASETS, DatasetUnavailable, load_dataset
-from lvm_core.data import subset_indices
+from lvm_core.data.builtin import subset_indices
 
 
 def test_digits_split_is_fixed_and_disjoint(digits):
@@ -48,7 +48,8 @@ def test_unknown_dataset():
 
 
 def test_is_available_finds_torchvision_files_and_nothing_else(tmp_path):
-    from lvm_core.data import TORCHVISION_FILES, is_available
+    from lvm_core.data.builtin import TORCHVISION_FILES
+    from lvm_core.data.datasets import is_available
 
     assert is_available("digits", data_dir=tmp_path) and not is_available("cifar", data_dir=tmp_path)
     raw = tmp_path / "FashionMNIST" / "raw"
@@ -68,7 +69,7 @@ def test_is_available_neither_reads_the_data_nor_imports_torchvision():
     import subprocess
     import sys
 
-    code = ("import sys; from lvm_core.data import is_available; "
+    code = ("import sys; from lvm_core.data.datasets import is_available; "
             "assert is_available('mnist'); assert 'torchvision' not in sys.modules, 'torchvision imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
@@ -78,7 +79,7 @@ def test_is_available_neither_reads_the_data_nor_imports_torchvision():
 def test_raw_files_read_as_torchvision_reads_them(split):
     from torchvision import datasets
 
-    from lvm_core.data import _load_arrays, default_data_dir
+    from lvm_core.data.builtin import _load_arrays, default_data_dir
 
     root = str(default_data_dir().resolve())
     images, labels = _load_arrays("mnist", split, root, False)
@@ -90,14 +91,15 @@ def test_raw_files_read_as_torchvision_reads_them(split):
 def _fake_mnist(root: Path, n: int = 5, images_body: bytes | None = None, image_header: bytes | None = None) -> Path:
     import struct
 
-    from lvm_core.data import TORCHVISION_FILES
+    from lvm_core.data.builtin import TORCHVISION_FILES
 
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for name in TORCHVISION_FILES:
         if "images" in name:
             header = image_header if image_header is not None else struct.pack(">4B3I", 0, 0, 8, 3, n, 28, 28)
-            body = images_body if images_body is not None else bytes(range(256)) * (n * 784 // 256) + bytes(n * 784 % 256)
+            body = images_body if images_body is not None \
+                else bytes(range(256)) * (n * 784 // 256) + bytes(n * 784 % 256)
         else:
             header, body = struct.pack(">4BI", 0, 0, 8, 1, n), bytes(range(n))
         (raw / name).write_bytes(header + body)
@@ -152,7 +154,7 @@ def test_dataset_subsets_are_seeded_in_dataset_order_and_capped(digits):
 
 
 def test_datasets_are_shown_by_the_names_people_write():
-    from lvm_core.data import display_name
+    from lvm_core.data.datasets import display_name
 
     assert [display_name(d) for d in ("mnist", "fashion-mnist", "kmnist", "digits")] == \
         ["MNIST", "Fashion-MNIST", "KMNIST", "digits (8x8)"]

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lvm_core import load_checkpoint
-from lvm_core.catalog import SHIPPED_DIR
-from lvm_core.denoising import (LEVELS, NOISES, corrupt, denoise_one, denoise_scores, gaussian_noise,
+from lvm_core.storage.catalog import SHIPPED_DIR
+from lvm_core.analysis.denoising import (LEVELS, NOISES, corrupt, denoise_one, denoise_scores, gaussian_noise,
                                 masked_block, psnr, salt_and_pepper, ssim)
 
 
@@ -30,7 +30,8 @@ def test_ssim_of_known_pairs():
     assert ssim(image, image) == pytest.approx(1.0)
     # Two flat images: SSIM reduces to its luminance term (2ab + C1) / (a^2 + b^2 + C1), C1 = (0.01 * 1)^2.
     a, b, c1 = 0.2, 0.4, 1e-4
-    assert ssim(np.full((8, 8), a), np.full((8, 8), b)) == pytest.approx((2 * a * b + c1) / (a * a + b * b + c1), rel=1e-6)
+    assert ssim(np.full((8, 8), a), np.full((8, 8), b)) == pytest.approx((2 * a * b + c1) / (a * a + b * b + c1),
+                                                                         rel=1e-6)
     assert ssim(image, 1 - image) < 0  # a negative is anti-correlated in structure
     assert ssim(np.full((5, 5), a), np.full((5, 5), a)) == pytest.approx(1.0)  # window shrinks below 7x7
 

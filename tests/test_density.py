@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from lvm_core.density import (class_shares, effective_sample_size, log_density, rare_mask, rarest,
+from lvm_core.factors.density import (class_shares, effective_sample_size, log_density, rare_mask, rarest,
                               resampling_weights, weighted_histograms)
 
 
@@ -61,7 +61,8 @@ def test_fit_with_sample_weights_trains_only_on_weighted_images(digits):
 
 
 def test_debias_split_weights_the_train_split_and_marks_the_test_splits_rare_decile_from_one_fit(monkeypatch):
-    from lvm_core import density, inference
+    from lvm_core.factors import density
+    from lvm_core.generation import inference
 
     train, test = clustered_codes(), np.vstack([np.zeros((18, 2)), [[5, 5], [-5, -5]]])
     # the "model" is the identity: its codes are the images (N, 2); encode is what debias_split calls

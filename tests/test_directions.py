@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, requires_mnist
-from lvm_core.directions import fit_direction, probe_table, remove_factor, traverse
-from lvm_core.factors import measure_factors
+from lvm_core.factors.directions import fit_direction, probe_table, remove_factor, traverse
+from lvm_core.factors.measure import measure_factors
 
 
 def test_direction_points_to_larger_values_and_removal_zeroes_the_probe_reading():
@@ -30,7 +30,7 @@ def test_a_factor_that_never_varies_still_gives_a_direction():
 @pytest.fixture(scope="module")
 def mnist_vae():
     from lvm_core import load_checkpoint, load_dataset
-    from lvm_core.inference import encode
+    from lvm_core.generation.inference import encode
 
     ckpt = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-mlp-32.safetensors")
     test = load_dataset("mnist", "test", download=False)
@@ -51,7 +51,7 @@ def test_moving_along_a_direction_moves_the_decoded_factor_the_right_way(mnist_v
 
 @requires_mnist
 def test_removing_slant_shrinks_its_spread_and_keeps_the_digits(mnist_vae):
-    from lvm_core.quality import find_classifier
+    from lvm_core.analysis.quality import find_classifier
 
     model, codes, table, labels = mnist_vae
     d = fit_direction(codes, table["slant"], "slant")

@@ -16,7 +16,7 @@ ARGS = ["train", "--dataset", "digits", "--model", "ae", "--epochs", "2", "--bat
 
 def test_two_processes_follow_the_one_process_loss_curve(tmp_path):
     from lvm_core import load_checkpoint
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     one, two = tmp_path / "one.safetensors", tmp_path / "two.safetensors"
     assert main(ARGS + ["--out", str(one)]) == 0

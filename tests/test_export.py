@@ -1,4 +1,4 @@
-"""lvm_core.export: the browser payload and the ONNX file decode exactly what model.decode does."""
+"""lvm_core.generation.export: the browser payload and the ONNX file decode exactly what model.decode does."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,9 @@ import torch
 from torch import nn
 
 from lvm_core import ModelConfig, build_model, save_checkpoint
-from lvm_core.checkpoints import load_checkpoint
-from lvm_core.export import (ExportError, build_payload, decode_array, decoder_payload, encode_array, export_onnx,
+from lvm_core.storage.checkpoints import load_checkpoint
+from lvm_core.generation.export import (ExportError, build_payload, decode_array, decoder_payload, encode_array,
+                                        export_onnx,
                              payload_bytes, run_payload)
 from lvm_core.models import ARCHS, MODEL_KINDS
 
@@ -93,7 +94,7 @@ def test_onnx_decodes_like_torch(kind, arch, tmp_path):
 
 def test_cli_export_writes_onnx_and_rejects_bad_files(tmp_path, capsys):
     pytest.importorskip("onnxscript")
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     assert main(["export", str(SHIPPED[0]), "--out", str(tmp_path / "decoder.onnx")]) == 0
     assert (tmp_path / "decoder.onnx").stat().st_size > 1000

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lvm_core.factors import FACTORS, measure_factors, slant, split_factors
+from lvm_core.factors.measure import FACTORS, measure_factors, slant, split_factors
 
 
 def bar(size=28, thickness=3, shear=0.0, length=16):
@@ -59,7 +59,7 @@ def test_shapes_torch_and_channel_dimension_agree():
 
 
 def test_split_factors_are_measured_once_and_read_back(tmp_path, monkeypatch):
-    import lvm_core.factors as factors
+    import lvm_core.factors.measure as factors
 
     x = np.stack([bar(shear=s) for s in (-0.4, 0.0, 0.4)])
     first = split_factors("toy", "test", x, folder=tmp_path)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lvm_core import load_checkpoint
-from lvm_core.catalog import SHIPPED_DIR
-from lvm_core.features import codes_csv, feature_table, logreg_accuracy
+from lvm_core.storage.catalog import SHIPPED_DIR
+from lvm_core.analysis.features import codes_csv, feature_table, logreg_accuracy
 
 
 def test_feature_table_on_digits_has_a_row_per_representation(digits):

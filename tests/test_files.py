@@ -5,7 +5,7 @@ import csv
 import io
 import os
 
-from lvm_core.files import atomic_write_bytes, csv_text, read_umask, write_new_file
+from lvm_core.storage.files import atomic_write_bytes, csv_text, read_umask, write_new_file
 
 
 def test_atomic_write_replaces_and_leaves_no_temp_file(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from lvm_core import ImageError
-from lvm_core.images import MAX_UPLOAD_BYTES, enlarge, image_from_upload
+from lvm_core.data.images import MAX_UPLOAD_BYTES, enlarge, image_from_upload
 
 
 def encode(img: Image.Image, fmt: str = "PNG") -> bytes:
@@ -20,7 +20,8 @@ def encode(img: Image.Image, fmt: str = "PNG") -> bytes:
 def stroke(mode: str, size=(120, 120), paper=255, ink=0) -> Image.Image:
     """A vertical bar of `ink` on `paper`, off-centre, like a photographed '1'."""
     img = Image.new(mode, size, paper)
-    ImageDraw.Draw(img).rectangle([size[0] // 4, size[1] // 5, size[0] // 4 + size[0] // 10, size[1] * 4 // 5], fill=ink)
+    ImageDraw.Draw(img).rectangle([size[0] // 4, size[1] // 5, size[0] // 4 + size[0] // 10, size[1] * 4 // 5],
+                                  fill=ink)
     return img
 
 
@@ -124,7 +125,7 @@ def test_enlarge_repeats_pixels():
 
 
 def test_make_grid_tiles_in_reading_order_with_padding_only_between_tiles():
-    from lvm_core.images import make_grid
+    from lvm_core.data.images import make_grid
 
     images = np.stack([np.full((2, 3), v, np.float32) for v in (0.1, 0.2, 0.3)])
     grid = make_grid(images, ncols=2, pad=1, pad_value=1.0)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -16,7 +15,8 @@ from lvm_core import LvmError, ModelConfig, TrainConfig, load_checkpoint
 from lvm_core.jobs import (DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun,
                            TrainingBusy, binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
 from lvm_core.jobs.records import RECORDS_DIR, recover
-from lvm_core.run_log import RUNS_DIR
+from lvm_core.training.run_log import RUNS_DIR
+from waiting import wait_until
 
 DIGITS_VAE = ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=8, hidden=(32,))
 # batch 8: ~180 short steps per epoch, so a run lasts long enough to be stopped part-way.
@@ -31,10 +31,7 @@ def models_dir(tmp_path, monkeypatch):
 
 
 def wait(job, until=lambda j: not j.active, timeout: float = 300.0):
-    deadline = time.monotonic() + timeout
-    while not until(job):
-        assert time.monotonic() < deadline, f"job still {job.status} ({job.phase}) after {timeout} s"
-        time.sleep(0.01)
+    wait_until(lambda: until(job), timeout, f"the job's state (now {job.status}, {job.phase})", every=0.01)
     return job.progress()
 
 
@@ -237,7 +234,6 @@ def test_a_server_killed_mid_run_leaves_no_file_and_the_next_one_lists_the_run(m
     script = tmp_path / "server.py"
     script.write_text(f"""
 import sys, time
-sys.path.insert(0, {str(os.getcwd())!r})
 from lvm_core import ModelConfig, TrainConfig
 from lvm_core.jobs import JobRegistry
 if __name__ == "__main__":
@@ -252,10 +248,10 @@ if __name__ == "__main__":
     job_id, worker_pid = server.stdout.readline().split()
     server.kill()
     server.wait()
-    deadline = time.monotonic() + 300
-    while os.path.exists(f"/proc/{worker_pid}") and open(f"/proc/{worker_pid}/stat").read().split()[2] != "Z":
-        assert time.monotonic() < deadline, "the orphaned worker kept training"   # it notices its server died
-        time.sleep(0.05)
+    def worker_ended():     # it notices its server died
+        return not os.path.exists(f"/proc/{worker_pid}") or open(f"/proc/{worker_pid}/stat").read().split()[2] == "Z"
+
+    wait_until(worker_ended, 300, "the orphaned worker's end")
     job = JobRegistry().get(job_id)
     assert job.status == INTERRUPTED and "server stopped" in job.message
     assert saved_files(models_dir) == []

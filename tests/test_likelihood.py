@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from lvm_core import load_checkpoint
-from lvm_core.catalog import SHIPPED_DIR
-from lvm_core.likelihood import binarize, binarized, iwae_log_likelihood, iwae_nll
-from lvm_core.training import evaluate_loss
+from lvm_core.storage.catalog import SHIPPED_DIR
+from lvm_core.analysis.likelihood import binarize, binarized, iwae_log_likelihood, iwae_nll
+from lvm_core.training.fit import evaluate_loss
 
 
 class TinyVAE(nn.Module):

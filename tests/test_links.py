@@ -49,7 +49,7 @@ def test_a_model_alone_brings_its_dataset_and_bad_values_are_ignored_with_a_mess
 
 
 def digits_model() -> Path:
-    from lvm_core.catalog import SHIPPED_DIR
+    from lvm_core.storage.catalog import SHIPPED_DIR
 
     path = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
     if not path.exists():
@@ -57,10 +57,6 @@ def digits_model() -> Path:
     return path
 
 
-@pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LVM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LVM_MODELS_DIR", str(tmp_path / "user_models"))
 
 
 def test_the_app_opens_a_link_on_its_point_and_writes_the_view_back(isolated):

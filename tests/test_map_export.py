@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from lvm_core.images import to_uint8
-from lvm_core.map_export import SPRITE_MAX_SIDE, map_files, metadata_tsv, sprite, zip_bytes
+from lvm_core.data.images import to_uint8
+from lvm_core.maps.export import SPRITE_MAX_SIDE, map_files, metadata_tsv, sprite, zip_bytes
 
 
 def test_metadata_has_a_header_only_with_several_columns():
@@ -69,7 +69,7 @@ def test_map_files_line_up_row_by_row():
 
 def test_cli_export_map_of_a_digits_model(tmp_path, digits, capsys):
     from lvm_core import ModelConfig, TrainConfig, build_model, fit, save_checkpoint
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     train, test = digits
     model = build_model(ModelConfig(kind="ae", image_shape=(1, 8, 8), latent_dim=3, hidden=(16,)), seed=0)
@@ -87,15 +87,16 @@ def test_cli_export_map_of_a_digits_model(tmp_path, digits, capsys):
         r, c = divmod(row, 8)
         np.testing.assert_array_equal(png[r * 8:(r + 1) * 8, c * 8:(c + 1) * 8], to_uint8(test.images[i, 0].numpy()))
         assert int(meta["label"][row]) == int(test.labels[i]) == int(table["label"][row])
-    from lvm_core.inference import encode
+    from lvm_core.generation.inference import encode
 
-    np.testing.assert_allclose(codes, encode(model, test.images[table["index"].to_numpy().copy()]), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(codes, encode(model, test.images[table["index"].to_numpy().copy()]),
+                               rtol=1e-4, atol=1e-5)
     assert main(["export-map", str(ckpt), "--method", "raw", "--out", str(out)]) == 2
 
 
 def test_latent_space_page_offers_the_map_download():
     from conftest import open_page
-    from lvm_core.catalog import SHIPPED_DIR
+    from lvm_core.storage.catalog import SHIPPED_DIR
 
     path = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
     if not path.exists():

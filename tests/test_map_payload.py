@@ -1,11 +1,11 @@
-"""lvm_core.map_payload: a map packed for the browser unpacks to the same arrays, and an invertible
+"""lvm_core.maps.payload: a map packed for the browser unpacks to the same arrays, and an invertible
 map's linear inverse gives back each point's code from its place on the map."""
 import numpy as np
 import pytest
 
-from lvm_core.map_payload import linear_inverse, pack_map, unpack_map
-from lvm_core.pca import pca_map
-from lvm_core.projection import project
+from lvm_core.maps.payload import linear_inverse, pack_map, unpack_map
+from lvm_core.maps.pca import pca_map
+from lvm_core.maps.projection import project
 
 
 def _map(method: str, latent_dim: int = 6, n: int = 50):

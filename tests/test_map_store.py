@@ -4,8 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from lvm_core.map_store import MapKey, MapStore, compute_map
-from lvm_core.projection import DEFAULT_PARAMS
+from lvm_core.maps.store import MapKey, MapStore, compute_map
+from lvm_core.maps.projection import DEFAULT_PARAMS
 
 
 def test_map_key_fills_defaults_and_names_a_file():

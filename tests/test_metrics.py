@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from lvm_core import ModelConfig, TrainConfig, build_model, fit
-from lvm_core.metrics import KNN_TEST_QUERIES, evaluate, knn_accuracy, knn_queries, pca_mse
+from lvm_core.analysis.metrics import KNN_TEST_QUERIES, evaluate, knn_accuracy, knn_queries, pca_mse
 
 
 def test_pca_mse_falls_with_more_components(digits):
@@ -46,7 +46,7 @@ def test_knn_accuracy_equals_scikit_learns(dims, classes, monkeypatch):
     """Blocks smaller than the data, ties in the vote, labels that are not 0..n-1: same answer."""
     from sklearn.neighbors import KNeighborsClassifier
 
-    from lvm_core import metrics
+    from lvm_core.analysis import metrics
 
     monkeypatch.setattr(metrics, "KNN_BLOCK", 97)
     monkeypatch.setattr(metrics, "KNN_QUERIES", 31)
@@ -64,7 +64,7 @@ def test_knn_accuracy_equals_scikit_learns(dims, classes, monkeypatch):
 def test_blocked_neighbours_are_the_exact_ones(monkeypatch):
     from scipy.spatial import cKDTree
 
-    from lvm_core import metrics
+    from lvm_core.analysis import metrics
 
     monkeypatch.setattr(metrics, "KNN_BLOCK", 64)
     rng = np.random.default_rng(1)

@@ -61,7 +61,8 @@ def test_tutorial_shape_is_784_128_32():
 def test_vae_beta_weights_the_kl():
     torch.manual_seed(0)
     base = make("vae", "mlp", (1, 8, 8))
-    heavy = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=4, hidden=(64,), beta=4.0))
+    heavy = build_model(ModelConfig(kind="vae", arch="mlp", image_shape=(1, 8, 8), latent_dim=4, hidden=(64,),
+                                    beta=4.0))
     heavy.load_state_dict(base.state_dict())
     x = torch.rand(8, 1, 8, 8)
     g = lambda: torch.Generator().manual_seed(3)  # noqa: E731

@@ -12,7 +12,7 @@ from PIL import Image
 from conftest import APP, ROOT, assert_clean
 from lvm_core import DATASETS, ModelConfig, TrainConfig, build_model, fit, load_dataset, save_checkpoint
 from lvm_core.errors import DatasetUnavailable
-from lvm_core.own_data import PROBLEMS, dataset_name, register_declared
+from lvm_core.data.own import PROBLEMS, dataset_name, register_declared
 
 
 def make_folder(root: Path, classes=("circle", "square"), per_class: int = 10, side: int = 20,
@@ -147,9 +147,9 @@ def colour_checkpoint(tmp_path: Path, folder: Path) -> tuple[str, Path]:
 
 
 def test_a_colour_model_trains_encodes_decodes_and_draws_grids(tmp_path):
-    from lvm_core.images import make_grid
-    from lvm_core.inference import decode, encode_split
-    from lvm_core.selection import point_view
+    from lvm_core.data.images import make_grid
+    from lvm_core.generation.inference import decode, encode_split
+    from lvm_core.maps.selection import point_view
 
     name, path = colour_checkpoint(tmp_path, tmp_path / "rgb")
     from lvm_core import load_checkpoint
@@ -167,7 +167,7 @@ def test_a_colour_model_trains_encodes_decodes_and_draws_grids(tmp_path):
 
 def test_cli_trains_on_a_folder_path_and_warns_about_bad_files(tmp_path, capsys):
     from lvm_core import load_checkpoint
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     root = make_folder(tmp_path / "cli", colour=True)
     (root / "circle" / "bad.png").write_text("no")
@@ -219,7 +219,7 @@ def test_app_pages_show_a_colour_model(tmp_path, monkeypatch):
 def test_an_uploaded_picture_becomes_a_colour_image_of_a_colour_dataset(tmp_path):
     import io
 
-    from lvm_core.images import image_from_upload
+    from lvm_core.data.images import image_from_upload
 
     name = dataset_name(str(make_folder(tmp_path / "up", colour=True)), size=16)
     picture = np.zeros((40, 60, 3), np.uint8)

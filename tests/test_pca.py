@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lvm_core.pca import fit_pca, pca_map, pca_reconstruct
+from lvm_core.maps.pca import fit_pca, pca_map, pca_reconstruct
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from lvm_core.projection import available_methods, default_method, project
+from lvm_core.maps.projection import available_methods, default_method, project
 
 
 def test_available_methods_follow_the_latent_size():
@@ -29,11 +29,12 @@ def test_a_model_gets_the_cheap_map_until_a_slow_one_is_asked_for_or_stored():
 
 
 def test_tsne_neither_imports_pynndescent_nor_patches_opentsne():
-    code = ("import sys, numpy as np; from lvm_core.projection import project; "
+    code = ("import sys, numpy as np; from lvm_core.maps.projection import project; "
             "from openTSNE import affinity, utils; "
             "project(np.random.default_rng(0).normal(size=(1100, 4)).astype('float32'), 'tsne', "
             "early_exaggeration_iter=10, n_iter=10); "
-            "assert 'pynndescent' not in sys.modules; assert affinity.is_package_installed is utils.is_package_installed")
+            "assert 'pynndescent' not in sys.modules; "
+            "assert affinity.is_package_installed is utils.is_package_installed")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -5,7 +5,7 @@ import torch
 
 from conftest import ROOT
 from lvm_core import CheckpointError
-from lvm_core.quality import (Classifier, LeNet, classifier_path, feature_statistics, find_classifier,
+from lvm_core.analysis.quality import (Classifier, LeNet, classifier_path, feature_statistics, find_classifier,
                               frechet_distance, load_classifier, save_classifier, score_samples)
 
 SHIPPED = sorted((ROOT / "checkpoints" / "classifiers").glob("*-lenet.safetensors"))
@@ -83,7 +83,7 @@ def test_a_model_checkpoint_is_not_a_classifier():
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_classifier_loads_and_knows_its_test_set(path):
-    from lvm_core.data import is_available, load_dataset
+    from lvm_core.data.datasets import is_available, load_dataset
 
     clf = load_classifier(path)
     assert classifier_path(clf.dataset) == path
@@ -113,8 +113,20 @@ def test_score_samples_rejects_nan_and_wrong_sizes():
 
 def test_a_diverging_classifier_run_raises_and_returns_nothing(digits):
     from lvm_core import TrainingDiverged
-    from lvm_core.quality import train_classifier
+    from lvm_core.analysis.quality import train_classifier
 
     train, test = digits
     with pytest.raises(TrainingDiverged, match="epoch 1, step 2"):
         train_classifier(train, test, epochs=1, lr=float("inf"))
+
+
+def test_training_the_classifier_leaves_torch_global_random_state_alone(digits):
+    import torch
+
+    from lvm_core.analysis.quality import train_classifier
+
+    train, test = digits
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    train_classifier(train.subset(200), test.subset(50), epochs=1)
+    assert torch.equal(torch.get_rng_state(), before)

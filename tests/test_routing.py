@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_streamlit_still_has_the_pages_directory_flag():
     from streamlit.runtime.pages_manager import PagesManager
 
-    assert routing.PagesManager is PagesManager, "streamlit.runtime.pages_manager.PagesManager moved: see lvm_app/routing.py"
+    assert routing.PagesManager is PagesManager, \
+        "streamlit.runtime.pages_manager.PagesManager moved: see lvm_app/routing.py"
     assert isinstance(getattr(PagesManager, "uses_pages_directory", None), (bool, type(None))), \
         "PagesManager.uses_pages_directory changed: lvm_app/routing.py must find another way to leave pages-folder mode"
 

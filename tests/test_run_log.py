@@ -10,7 +10,7 @@ pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
 from lvm_core import ModelConfig, TrainConfig, build_model, fit  # noqa: E402
-from lvm_core.run_log import GRID_IMAGES, TensorBoardRun  # noqa: E402
+from lvm_core.training.run_log import GRID_IMAGES, TensorBoardRun  # noqa: E402
 
 
 def read(logdir: Path) -> EventAccumulator:
@@ -70,7 +70,7 @@ def test_colour_grids_are_written_as_rgb(tmp_path):
 
 
 def test_cli_train_with_logdir(tmp_path, capsys):
-    from lvm_core.cli import main
+    from lvm_core.cli.main import main
 
     out = tmp_path / "digits-ae.safetensors"
     assert main(["train", "--dataset", "digits", "--epochs", "1", "--latent-dim", "2", "--hidden", "16",

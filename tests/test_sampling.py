@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from lvm_core.latent import (dimension_importance, dimension_order, gif_bytes, interpolate, manifold_grid,
+from lvm_core.generation.latent import (dimension_importance, dimension_order, gif_bytes, interpolate, manifold_grid,
                              plane_codes, slider_ranges)
-from lvm_core.sampling import GaussianMixtureSampler, lerp, sample_normal, slerp
+from lvm_core.generation.sampling import GaussianMixtureSampler, lerp, sample_normal, slerp
 
 
 def _pair(d=16, seed=0):
@@ -115,7 +115,7 @@ def test_plane_codes_read_like_a_plot():
 
 def test_manifold_grid_tiles_decoded_images(digits):
     from lvm_core import ModelConfig, build_model
-    from lvm_core.inference import decode
+    from lvm_core.generation.inference import decode
 
     model = build_model(ModelConfig(kind="vae", image_shape=(1, 8, 8), latent_dim=2, hidden=(16,))).eval()
     grid = manifold_grid(model, (-2, 2), (-1, 1), n=4)

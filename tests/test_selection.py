@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lvm_core.selection import is_region, nearest_codes, point_view, selected_indices, selection_csv
+from lvm_core.maps.selection import is_region, nearest_codes, point_view, selected_indices, selection_csv
 
 
 def event(points, box=(), lasso=()):
@@ -61,8 +61,8 @@ def test_nearest_codes_are_nearest_first_and_exclude_the_point():
 
 def test_point_view_shows_that_point(digits):
     from lvm_core import load_checkpoint
-    from lvm_core.catalog import SHIPPED_DIR
-    from lvm_core.inference import encode_split
+    from lvm_core.storage.catalog import SHIPPED_DIR
+    from lvm_core.generation.inference import encode_split
 
     path = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
     if not path.exists():
@@ -91,7 +91,7 @@ def test_selection_csv_has_one_row_per_index_with_its_code():
 
 def test_point_view_without_variational_model_has_no_samples(digits):
     from lvm_core import ModelConfig, build_model
-    from lvm_core.inference import encode_split
+    from lvm_core.generation.inference import encode_split
 
     torch.manual_seed(0)
     model = build_model(ModelConfig(kind="ae", arch="mlp", image_shape=(1, 8, 8), latent_dim=4, hidden=(16,)))

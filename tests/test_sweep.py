@@ -6,11 +6,11 @@ import json
 import pytest
 
 from lvm_core import LvmError, load_checkpoint
-from lvm_core.catalog import SHIPPED_DIR
-from lvm_core.cli import main
-from lvm_core.inference import per_pixel_mse
-from lvm_core.pca import fit_pca, pca_reconstruct
-from lvm_core.sweep import load_sweep, run_sweep, sweep_checkpoints
+from lvm_core.storage.catalog import SHIPPED_DIR
+from lvm_core.cli.main import main
+from lvm_core.generation.inference import per_pixel_mse
+from lvm_core.maps.pca import fit_pca, pca_reconstruct
+from lvm_core.analysis.sweep import load_sweep, run_sweep, sweep_checkpoints
 
 
 def test_pca_error_falls_with_size_and_is_exact_at_full_rank(digits):

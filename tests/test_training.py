@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from lvm_core import ModelConfig, TrainConfig, TrainingDiverged, build_model, fit
-from lvm_core import training
-from lvm_core.training import LOSS_READ_EVERY, StepReport
+from lvm_core.training import fit as training
+from lvm_core.training.fit import LOSS_READ_EVERY, StepReport
 
 from conftest import requires_mnist
 
@@ -107,7 +107,8 @@ def test_fused_adam_gives_the_losses_of_plain_adam(digits, monkeypatch):
                         lambda model, lr, device: torch.optim.Adam(model.parameters(), lr=lr, foreach=False))
     plain_history, plain = run()
     for f, p in zip(fused_history, plain_history):
-        assert f["loss"] == pytest.approx(p["loss"], rel=1e-4) and f["test_loss"] == pytest.approx(p["test_loss"], rel=1e-4)
+        assert f["loss"] == pytest.approx(p["loss"], rel=1e-4) \
+            and f["test_loss"] == pytest.approx(p["test_loss"], rel=1e-4)
     for a, b in zip(fused.parameters(), plain.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from lvm_core import trustworthiness as module
-from lvm_core.trustworthiness import trustworthiness
+from lvm_core.maps import trustworthiness as module
+from lvm_core.maps.trustworthiness import trustworthiness
 
 
 def test_trustworthiness_equals_sklearn_and_the_sampled_estimate_is_close():

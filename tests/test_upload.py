@@ -8,7 +8,7 @@ from PIL import Image, ImageFile
 
 from lvm_core import ImageError, LvmError
 from lvm_core.config import MAX_UPLOAD_BYTES
-from lvm_core.images import MAX_UPLOAD_PIXELS, image_from_upload
+from lvm_core.data.images import MAX_UPLOAD_PIXELS, image_from_upload
 
 
 def one_line(data: bytes, match: str) -> str:

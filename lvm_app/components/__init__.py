@@ -12,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from lvm_core import settings
-from lvm_core.checkpoints import Checkpoint
-from lvm_core.export import decoder_payload
+from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.generation.export import decoder_payload
 
 COMPONENTS_DIR = Path(__file__).resolve().parent
 _SENT = "_lvm_decoders_sent"          # session_state: digests whose weights this session's browser holds
@@ -78,7 +78,7 @@ def fallback_reason(*ckpts: Checkpoint) -> str | None:
         return "LVM_LIVE_DECODING=0, or this Streamlit has no components v2"
     if st.session_state.get(_FAILED):
         return st.session_state[_FAILED]
-    from lvm_core.export import ExportError
+    from lvm_core.generation.export import ExportError
 
     for ckpt in ckpts:
         try:

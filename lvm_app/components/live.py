@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lvm_core.checkpoints import Checkpoint
-from lvm_core.export import encode_array
+from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.generation.export import encode_array
 
 from . import COMPONENTS_DIR, REPORT_CALLBACKS, component_js, decoder_data, handle_reports
 
@@ -45,6 +45,7 @@ def path_scrubber(models: dict[str, Checkpoint], paths: dict[str, np.ndarray], *
     data = {"token": token, "side": side, "models": [
         {"label": label, **decoder_data(ckpt), "path": encode_array(paths[label]), "steps": len(paths[label])}
         for label, ckpt in models.items()]}
-    result = _scrubber(key=f"{key}-{token}", data=data, default={"t": None}, on_t_change=lambda: None, **REPORT_CALLBACKS)
+    result = _scrubber(key=f"{key}-{token}", data=data, default={"t": None}, on_t_change=lambda: None,
+                       **REPORT_CALLBACKS)
     handle_reports(result)
     return result.t

@@ -1,21 +1,21 @@
 """Training runs for the Train page, each in its own worker process.
 
 How a run flows: the page calls registry().submit() (scheduler.py), which reserves a file name
-(naming.py), writes a run record (records.py) and queues a TrainingJob (job.py). When a slot is free a watcher thread starts worker.run() in a child process
-(forkserver, lower CPU priority); the child trains with fit(), sends progress, per-epoch latent maps
-(snapshots.py) and its outcome back over a queue, and saves the checkpoint under a name no other file
-has. The page polls job.progress() and may stop the run, if its session started it.
+(naming.py), writes a run record (records.py) and queues a TrainingJob (job.py). When a slot is free a
+watcher thread starts worker.run() in a child process (forkserver, lower CPU priority); the child runs
+lvm_core.training.run.train_run (the CLI's run too), sends progress, per-epoch latent maps (snapshots.py)
+and its outcome back over a queue, and saves the checkpoint under a name no other file has.
+The page polls job.progress() and may stop the run, if its session started it.
 
 Nothing here imports Streamlit.
 """
-from .defaults import DEFAULT_RUN, DEFAULT_RUNS, default_configs
-from .job import (ACTIVE, DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, Progress,
-                  TrainingJob)
-from .naming import safe_stem, save_new_checkpoint
-from .scheduler import JobRegistry, NotYourRun, TrainingBusy, max_running_from_env, registry
-from .snapshots import SNAPSHOT_POINTS, Snapshot, binned_curve, latent_map_2d
+from lvm_core.jobs.job import (ACTIVE, DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, Progress,
+                               TrainingJob)
+from lvm_core.jobs.naming import safe_stem, save_new_checkpoint
+from lvm_core.jobs.scheduler import JobRegistry, NotYourRun, TrainingBusy, max_running_from_env, registry
+from lvm_core.jobs.snapshots import SNAPSHOT_POINTS, Snapshot, binned_curve, latent_map_2d
 
-__all__ = ["DEFAULT_RUN", "DEFAULT_RUNS", "default_configs", "ACTIVE", "DIVERGED", "DONE",
-           "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "STOPPED", "Progress", "TrainingJob", "safe_stem",
+__all__ = ["ACTIVE", "DIVERGED", "DONE", "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "STOPPED", "Progress",
+           "TrainingJob", "safe_stem",
            "save_new_checkpoint", "JobRegistry", "NotYourRun", "TrainingBusy", "max_running_from_env", "registry",
            "SNAPSHOT_POINTS", "Snapshot", "binned_curve", "latent_map_2d"]

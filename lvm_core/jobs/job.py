@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from .snapshots import Snapshot, binned_curve
-from .worker import DIVERGED, DONE, FAILED, INTERRUPTED, MEASURING, SAVING, STOPPED
+from lvm_core.config import ModelConfig, TrainConfig
+from lvm_core.jobs.snapshots import Snapshot, binned_curve
+from lvm_core.jobs.worker import DIVERGED, DONE, FAILED, INTERRUPTED, SAVING, STOPPED
+from lvm_core.training.run import MEASURING
 
 QUEUED, RUNNING = "queued", "running"
 ACTIVE = (QUEUED, RUNNING)
@@ -37,7 +38,7 @@ class Progress:
     snapshots: list[Snapshot]
     labels: np.ndarray | None       # (SNAPSHOT_POINTS,) class of each snapshot point
     path: Path | None               # the saved checkpoint, once there is one
-    metrics: dict                   # its test-split metrics (lvm_core.metrics.evaluate), once saved
+    metrics: dict                   # its test-split metrics (lvm_core.analysis.metrics.evaluate), once saved
 
     @property
     def fraction(self) -> float:

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from ..checkpoints import SUFFIX
-from ..errors import LvmError
-from ..files import candidate_names, write_new_file
+from lvm_core.storage.checkpoints import SUFFIX
+from lvm_core.errors import LvmError
+from lvm_core.storage.files import candidate_names, write_new_file
 
 
 def safe_stem(name: str) -> str:
@@ -23,14 +23,14 @@ def free_stem(folder: Path, stem: str, taken=()) -> str:
 
 
 def temp_prefix(tag: str) -> str:
-    """Temp files of a save tagged `tag` start with this (lvm_core.files.write_temp_file's naming),
+    """Temp files of a save tagged `tag` start with this (lvm_core.storage.files.write_temp_file's naming),
     so a crashed run's leftovers are found by its id."""
     return f".{tag}."
 
 
 def save_new_checkpoint(folder: Path, stem: str, serialise: Callable[[str], bytes], tag: str | None = None) -> Path:
     """Write serialise(stem) to folder/<stem>.safetensors, or <stem>-2, -3...: never replaces a file
-    (lvm_core.files.write_new_file); its temp file is named for `tag` (a run's id)."""
+    (lvm_core.storage.files.write_new_file); its temp file is named for `tag` (a run's id)."""
     path = write_new_file(folder, stem, SUFFIX, serialise, tag=tag)
     if path is None:
         raise LvmError(f"no free file name for {stem!r} in the models folder")

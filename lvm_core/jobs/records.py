@@ -9,8 +9,8 @@ import socket
 import sys
 from pathlib import Path
 
-from ..files import atomic_write_bytes
-from .naming import temp_prefix
+from lvm_core.storage.files import atomic_write_bytes
+from lvm_core.jobs.naming import temp_prefix
 
 RECORDS_DIR = ".runs"
 KEEP_RECORDS = 50               # older records are deleted (the models they name are kept)

@@ -14,12 +14,11 @@ from pathlib import Path
 
 from lvm_core import settings
 
-from ..catalog import user_models_dir
-from ..config import ModelConfig, TrainConfig
-from ..errors import LvmError
-from . import records, worker
-from .job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
-from .naming import free_stem
+from lvm_core.config import ModelConfig, TrainConfig
+from lvm_core.errors import LvmError
+from lvm_core.jobs import records, worker
+from lvm_core.jobs.job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
+from lvm_core.jobs.naming import free_stem
 
 MAX_QUEUED = 4                  # more than this waiting: submit() says the trainer is busy
 KEEP_FINISHED = 20              # finished runs listed on the Train page (their weights are on disk)
@@ -93,7 +92,7 @@ class JobRegistry:
     @property
     def models_dir(self) -> Path:
         """Where runs save by default: the folder given, else LVM_MODELS_DIR as it is now."""
-        return Path(self._models_dir or user_models_dir()).absolute()
+        return Path(self._models_dir or settings.models_dir()).absolute()
 
     def warm_up(self) -> None:
         """Start the worker server in the background, once, so the first run need not wait for torch."""
@@ -209,7 +208,8 @@ class JobRegistry:
             traceback.print_exc()
             end = dict(status=FAILED, message=f"the training process could not start ({type(exc).__name__})")
         finished = time.time()
-        record = {**job.record(), **end, "finished": finished, "path": Path(end["path"]).name if end.get("path") else None}
+        record = {**job.record(), **end, "finished": finished,
+                  "path": Path(end["path"]).name if end.get("path") else None}
         records.write_record(job.out_dir, record)
         job.apply("end", end)
         job.update(phase="", finished=finished, process=None, stop_event=None)

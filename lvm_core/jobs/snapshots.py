@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..pca import pca_map
+from lvm_core.maps.pca import pca_map
 
 SNAPSHOT_POINTS = 500           # test images whose codes make each epoch's latent-map snapshot
 STEP_CURVE_POINTS = 300         # per-step losses are averaged into at most this many points

@@ -6,9 +6,9 @@ import math
 import torch
 from torch import nn
 
-from .ae import AE, ae_loss
-from .nets import ARCHS
-from .vae import VAE, kl_per_dimension, vae_loss
+from lvm_core.models.ae import AE, ae_loss
+from lvm_core.models.nets import ARCHS
+from lvm_core.models.vae import VAE, kl_per_dimension, vae_loss
 
 MODEL_KINDS: dict[str, type[nn.Module]] = {"ae": AE, "vae": VAE}
 

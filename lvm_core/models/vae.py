@@ -2,12 +2,16 @@
 encode -> (mu, logvar), reparameterize -> z, decode -> Bernoulli means."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig
-from .nets import ARCHS
+if TYPE_CHECKING:      # a type only: config.py imports this registry to check a config's kind
+    from lvm_core.config import ModelConfig
+
+from lvm_core.models.nets import ARCHS
 
 
 class VAE(nn.Module):

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from lvm_core import CheckpointError, ImageError, load_checkpoint
-from lvm_core.images import image_from_upload
+from lvm_core.data.images import image_from_upload
 
 from checkpoint_craft import join, split
 
@@ -83,7 +83,8 @@ def mutated_checkpoint(rng: random.Random, original: bytes) -> bytes:
             out[at:at + 4] = rng.choice([b"\x00\x00\xc0\x7f", b"\x00\x00\x80\x7f", b"\xff\xff\x7f\x7f"])
         return bytes(out)
     if kind == 5:    # cut short or padded
-        return original[:rng.randrange(len(original))] if rng.random() < 0.7 else original + bytes(rng.randrange(1, 999))
+        return original[:rng.randrange(len(original))] if rng.random() < 0.7 \
+            else original + bytes(rng.randrange(1, 999))
     if kind == 6:    # a foreign file wearing the name
         return rng.choice([b"PK\x03\x04" + bytes(64), b"\x80\x04\x95" + bytes(64), b"", b"\x00" * 7,
                            json.dumps({"__metadata__": {}}).encode()])
@@ -149,7 +150,8 @@ def _run(cases: int, make, load, allowed: type[Exception]) -> tuple[int, int]:
 
 
 def test_mutated_checkpoints_load_or_raise_checkpoint_error():
-    originals = [(SHIPPED / name).read_bytes() for name in ("digits-vae-mlp-8.safetensors", "digits-ae-mlp-8.safetensors")]
+    originals = [(SHIPPED / name).read_bytes()
+                 for name in ("digits-vae-mlp-8.safetensors", "digits-ae-mlp-8.safetensors")]
     loaded, refused = _run(CHECKPOINT_CASES, lambda rng: mutated_checkpoint(rng, rng.choice(originals)),
                            lambda data: load_checkpoint(data, name="fuzz.safetensors"), CheckpointError)
     assert refused > CHECKPOINT_CASES // 2 and loaded > 0   # the mutations reach past the first check

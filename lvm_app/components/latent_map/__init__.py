@@ -5,11 +5,13 @@ empty spot under the mouse) with no Streamlit rerun.
 The JavaScript (frontend/index.js) and the plotly.js partial bundle (frontend/vendor/, copied from
 npm by `npm run build`, committed) are files served by the app's own server, not inline strings:
 the bundle is 1.6 MB and an inline string travels with every rerun. Streamlit serves files of a
-component that declares an asset folder; an installed package declares it in pyproject.toml, and
-this app, which is not installed, declares the same thing at run time (_mount).
+component that declares an asset folder: this package declares it in pyproject.toml
+([tool.streamlit.component]), which Streamlit reads from the installed distribution (`pip install -e .`).
 """
 from __future__ import annotations
 
+import importlib.metadata
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,45 +19,46 @@ import streamlit as st
 
 from lvm_app.plots import CLASS_COLOURS, marker_size
 from lvm_core import settings
-from lvm_core.inference import to_display
-from lvm_core.map_payload import pack_map
-from lvm_core.selection import is_region, selected_indices
+from lvm_core.generation.inference import to_display
+from lvm_core.maps.payload import pack_map
+from lvm_core.maps.selection import is_region, selected_indices
 
-NAME = "lvm_app.latent_map"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent    # lvm_app/
-ASSET_DIR = "components"                                          # also serves decoder/decoder.js
-BUNDLE = PACKAGE_ROOT / ASSET_DIR / "latent_map" / "frontend" / "vendor" / "plotly-gl2d.min.js"
-_mounts: dict[int, object] = {}
+DISTRIBUTION = "lvm_app"              # pyproject.toml's project name: Streamlit names components after it
+NAME = f"{DISTRIBUTION}.latent_map"     # its asset folder is lvm_app/components/ (also serves decoder/decoder.js)
+BUNDLE = Path(__file__).resolve().parent / "frontend" / "vendor" / "plotly-gl2d.min.js"
 
 
 def available() -> bool:
-    """True where the component can run: a real Streamlit server, which serves its files (AppTest's
-    mock runtime serves nothing and has no browser), the plotly bundle present, LVM_LIVE_MAP not 0."""
+    """True where the component can run: a real Streamlit server, which serves its files (AppTest's mock
+    runtime serves nothing and has no browser), the package installed (Streamlit finds the component's
+    files through the installed distribution: pyproject.toml's [tool.streamlit.component]), the plotly
+    bundle present, LVM_LIVE_MAP not 0."""
     from streamlit.runtime import Runtime
 
-    if not settings.enabled("LVM_LIVE_MAP") or not BUNDLE.exists() or not Runtime.exists():
+    if not settings.enabled("LVM_LIVE_MAP") or not BUNDLE.exists() or not _installed() or not Runtime.exists():
         return False
     return type(Runtime.instance()) is Runtime
 
 
-def _mount():
-    """The component's mount function, registered once per runtime with its asset folder."""
-    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
-    from streamlit.runtime import Runtime
+@lru_cache(maxsize=1)
+def _installed() -> bool:
+    try:
+        importlib.metadata.distribution(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
-    manager = Runtime.instance().bidi_component_registry
-    if id(manager) not in _mounts:
-        package, name = NAME.split(".")
-        manifest = ComponentManifest(name=package, version="1", components=[ComponentConfig(name, ASSET_DIR)])
-        manager.register_from_manifest(manifest, PACKAGE_ROOT)
-        _mounts[id(manager)] = st.components.v2.component(
-            NAME, js="latent_map/frontend/index.js", css="latent_map/frontend/style.css", isolate_styles=False)
-    return _mounts[id(manager)]
+
+@lru_cache(maxsize=1)
+def _mount():
+    """The component's mount function; its files are found through the installed package's manifest."""
+    return st.components.v2.component(NAME, js="latent_map/frontend/index.js", css="latent_map/frontend/style.css",
+                                      isolate_styles=False)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def payload(map_key: str, _latent_map, _codes: np.ndarray, _images, _recon: np.ndarray, header: dict) -> bytes:
-    """The packed map (lvm_core.map_payload) for map_key, built once per map and server process."""
+    """The packed map (lvm_core.maps.payload) for map_key, built once per map and server process."""
     rows = _latent_map.indices
     return pack_map(_latent_map.embedding, rows, _latent_map.labels, _latent_map.errors, _codes[rows],
                     to_display(_images[rows]), _recon[rows], header["method"], header)

@@ -1,0 +1,1 @@
+"""python -m lvm_core: the parser and error policy (main), one module per group of commands."""

@@ -1,0 +1,1 @@
+"""Training: fit() (the loop), CPU threads, distributed runs, TensorBoard run logs."""
