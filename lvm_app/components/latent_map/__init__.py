@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from lvm_app.plots import CLASS_COLOURS, marker_size
 from lvm_core.inference import to_display
-from lvm_core.map_payload import pack_map
+from lvm_core.map_payload import map_header, pack_map  # noqa: F401 - map_header: the pages call it from here
 from lvm_core.selection import is_region, selected_indices
 
 NAME = "lvm_app.latent_map"
@@ -59,12 +58,6 @@ def payload(map_key: str, _latent_map, _codes: np.ndarray, _images, _recon: np.n
     rows = _latent_map.indices
     return pack_map(_latent_map.embedding, rows, _latent_map.labels, _latent_map.errors, _codes[rows],
                     to_display(_images[rows]), _recon[rows], header["method"], header)
-
-
-def map_header(map_key: str, method: str, method_name: str, class_names, n: int, model_digest: str) -> dict:
-    """The JSON part of a packed map: what the browser needs besides the arrays."""
-    return {"key": map_key, "method": method, "method_name": method_name, "class_names": list(class_names),
-            "class_colours": list(CLASS_COLOURS), "marker_size": marker_size(n), "model_digest": model_digest}
 
 
 def latent_map(packed: bytes, map_key: str, view: dict, decoder: dict | None = None):
