@@ -1,8 +1,8 @@
 """python -m lvm_core COMMAND: the engine without the app. `python -m lvm_core -h` lists the commands.
 
 Commands live in cli_models.py (train, evaluate, table, iwae, export), cli_outputs.py (encode,
-reconstruct, sample, export-map), cli_apps.py (train-classifier, sweep, project) and cli_factors.py
-(factors, debias, rare): each module's add_commands() adds its
+reconstruct, sample, export-map), cli_apps.py (train-classifier, sweep, project), cli_factors.py
+(factors, debias, rare) and cli_lesson.py (export-lesson): each module's add_commands() adds its
 parsers, each with set_defaults(run=cmd_function). To add a command, add both to the module it fits.
 
 The project's own errors (LvmError: a bad file, a missing dataset, a diverged run) and bad arguments
@@ -27,11 +27,11 @@ def data_args(p):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_apps, cli_factors, cli_models, cli_outputs
+    from . import cli_apps, cli_factors, cli_lesson, cli_models, cli_outputs
 
     parser = _Parser(prog="python -m lvm_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (cli_models, cli_outputs, cli_apps, cli_factors):
+    for module in (cli_models, cli_outputs, cli_apps, cli_factors, cli_lesson):
         module.add_commands(sub, data_args)
     return parser
 
