@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 from browser_support import isolated_points, plotly_points, requires_chromium
-
 from conftest import ROOT, requires_mnist
+
 from lvm_core.checkpoints import load_checkpoint
 from lvm_core.images import to_uint8
 from lvm_core.inference import reconstruct, to_display
@@ -93,7 +93,7 @@ def test_hovering_a_map_point_shows_its_original_and_reconstruction(digits_lesso
     opened = lesson(digits_lesson, "code")
     page = opened.page
     page.wait_for_selector(MAP_READY)
-    ae, vae, test = open_pair(*DIGITS)
+    ae, _, test = open_pair(*DIGITS)
     for target in isolated_points(plotly_points(page), 3):
         index = int(target["custom"])
         page.mouse.move(target["px"] - 15, target["py"] - 15)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, requires_mnist
+
 from lvm_core.cli import main
 from lvm_core.lesson.assets import COMPONENTS_DIR, SCRIPTS, AssetError, as_classic_script
 from lvm_core.lesson.story import STEP_KEYS, STEPS
@@ -109,6 +109,20 @@ def test_the_map_is_the_shipped_tsne_map_packed_for_the_browser(digits_lesson):
     assert arrays["originals"].shape == arrays["recons"].shape == (360, 8, 8)
 
 
+def test_without_a_stored_map_the_lesson_computes_pca_and_stores_nothing(tmp_path):
+    from lvm_core.checkpoints import load_checkpoint
+    from lvm_core.data import load_dataset
+    from lvm_core.inference import encode_split
+    from lvm_core.lesson.views import lesson_map
+    from lvm_core.map_store import MapStore
+
+    ae, test = load_checkpoint(DIGITS_AE), load_dataset("digits", "test")
+    store = MapStore(write_dir=tmp_path / "cache")
+    latent_map, method = lesson_map(ae, encode_split(ae.model, test.images, test.labels), 100, store)
+    assert (method, latent_map.source, len(latent_map)) == ("pca", "computed", 100)   # no shipped 100-point map
+    assert not (tmp_path / "cache").exists()
+
+
 def test_the_views_carry_the_two_decoders_and_the_apps_data_shapes(digits_lesson):
     from lvm_core.checkpoints import load_checkpoint
     from lvm_core.data import load_dataset
@@ -183,7 +197,7 @@ def wide_vae(tmp_path_factory) -> Path:
 ])
 def test_the_wrong_models_get_one_clear_line(tmp_path, wide_vae, pair, message):
     paths = [wide_vae if name == "wide" else CHECKPOINTS / f"{name}.safetensors" for name in pair]
-    code, stdout, stderr = run_cli("export-lesson", *paths, "--out", tmp_path / "lesson")
+    code, _, stderr = run_cli("export-lesson", *paths, "--out", tmp_path / "lesson")
     assert code == 2 and message in stderr and len(stderr.splitlines()) == 2, stderr   # a progress line, the error
     assert stderr.splitlines()[-1].startswith("error: ")
     assert not (tmp_path / "lesson").exists()

@@ -2,8 +2,9 @@
 that shows the hovered point's original and reconstruction (or, on invertible maps, decodes the
 empty spot under the mouse) with no Streamlit rerun.
 
-The JavaScript (frontend/index.js) and the plotly.js partial bundle (frontend/vendor/, copied from
-npm by `npm run build`, committed) are files served by the app's own server, not inline strings:
+The JavaScript (frontend/index.js, the Streamlit glue, importing frontend/map.js, the map itself, which
+the static lesson of lvm_core.lesson loads too) and the plotly.js partial bundle (frontend/vendor/, copied
+from npm by `npm run build`, committed) are files served by the app's own server, not inline strings:
 the bundle is 1.6 MB and an inline string travels with every rerun. Streamlit serves files of a
 component that declares an asset folder; an installed package declares it in pyproject.toml, and
 this app, which is not installed, declares the same thing at run time (_mount).
