@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
+from lvm_core.maps.payload import class_colours, marker_size
 from lvm_core.maps.store import LatentMap
 
-CLASS_COLOURS = qualitative.Plotly + qualitative.Dark24   # class c gets colour c: the same on every page
+CLASS_COLOURS = class_colours()   # class c gets colour c: the same on every page
 # Two lines or bars compared on one chart (AE vs PCA, codes vs prior, train vs test): blue vs orange,
 # told apart in colour-blind vision and on a washed-out projector, unlike Plotly's blue vs red.
 PAIR_COLOURS = ("#1f77b4", "#ff7f0e")
@@ -27,11 +27,6 @@ def log_axis(values) -> dict:
     if len(ticks) > 8:   # many decades: powers of ten only
         ticks = [t for t in ticks if f"{t:g}".lstrip("0.").startswith("1")]
     return {"type": "log", "tickvals": ticks, "ticktext": [f"{t:,g}" for t in ticks]}
-
-
-def marker_size(n: int) -> float:
-    """Smaller dots as the map fills up, so 70,000 points still show structure."""
-    return 6.0 if n <= 2_000 else 4.0 if n <= 10_000 else 3.0 if n <= 30_000 else 2.0
 
 
 def map_figure(latent_map: LatentMap, class_names, colour: np.ndarray | None = None, colour_title: str = "",

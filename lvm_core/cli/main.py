@@ -1,8 +1,8 @@
 """python -m lvm_core COMMAND: the engine without the app. `python -m lvm_core -h` lists the commands.
 
 Commands live in models.py (train, evaluate, table, iwae, export), outputs.py (encode,
-reconstruct, sample, export-map), apps.py (train-classifier, sweep, project) and factors.py
-(factors, debias, rare): each module's add_commands() adds its
+reconstruct, sample, export-map), apps.py (train-classifier, sweep, project), factors.py
+(factors, debias, rare) and lesson.py (export-lesson): each module's add_commands() adds its
 parsers, each with set_defaults(run=cmd_function). To add a command, add both to the module it fits.
 
 The project's own errors (LvmError: a bad file, a missing dataset, a diverged run) and bad arguments
@@ -29,12 +29,13 @@ def data_args(p):
 def build_parser() -> argparse.ArgumentParser:
     from lvm_core.cli import apps as cli_apps
     from lvm_core.cli import factors as cli_factors
+    from lvm_core.cli import lesson as cli_lesson
     from lvm_core.cli import models as cli_models
     from lvm_core.cli import outputs as cli_outputs
 
     parser = _Parser(prog="python -m lvm_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (cli_models, cli_outputs, cli_apps, cli_factors):
+    for module in (cli_models, cli_outputs, cli_apps, cli_factors, cli_lesson):
         module.add_commands(sub, data_args)
     return parser
 

@@ -26,6 +26,24 @@ MAGIC = b"LVMP"
 INVERTIBLE = ("raw", "pca")   # t-SNE and UMAP have no function from a spot of the map back to a code
 
 
+def class_colours() -> list[str]:
+    """Class c gets colour c, the same on every page and in the static lesson (plotly's palettes)."""
+    from plotly.colors import qualitative
+
+    return qualitative.Plotly + qualitative.Dark24
+
+
+def marker_size(n: int) -> float:
+    """Smaller dots as the map fills up, so 70,000 points still show structure."""
+    return 6.0 if n <= 2_000 else 4.0 if n <= 10_000 else 3.0 if n <= 30_000 else 2.0
+
+
+def map_header(map_key: str, method: str, method_name: str, class_names, n: int, model_digest: str) -> dict:
+    """The JSON part of a packed map that the browser needs besides the arrays (pack_map's header)."""
+    return {"key": map_key, "method": method, "method_name": method_name, "class_names": list(class_names),
+            "class_colours": class_colours(), "marker_size": marker_size(n), "model_digest": model_digest}
+
+
 def linear_inverse(codes: np.ndarray, embedding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """codes (N, D), their 2-D linear map embedding (N, 2) -> mean (D,), components (2, D) with
     codes ~= mean + embedding @ components. Fitted by least squares, so it holds for any linear map

@@ -2,8 +2,9 @@
 that shows the hovered point's original and reconstruction (or, on invertible maps, decodes the
 empty spot under the mouse) with no Streamlit rerun.
 
-The JavaScript (frontend/index.js) and the plotly.js partial bundle (frontend/vendor/, copied from
-npm by `npm run build`, committed) are files served by the app's own server, not inline strings:
+The JavaScript (frontend/index.js, the Streamlit glue, importing frontend/map.js, the map itself, which
+the static lesson of lvm_core.lesson loads too) and the plotly.js partial bundle (frontend/vendor/, copied
+from npm by `npm run build`, committed) are files served by the app's own server, not inline strings:
 the bundle is 1.6 MB and an inline string travels with every rerun. Streamlit serves files of a
 component that declares an asset folder: this package declares it in pyproject.toml
 ([tool.streamlit.component]), which Streamlit reads from the installed distribution (`pip install -e .`).
@@ -17,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from lvm_app.plots import CLASS_COLOURS, marker_size
 from lvm_core import settings
 from lvm_core.generation.inference import to_display
-from lvm_core.maps.payload import pack_map
+from lvm_core.maps.payload import map_header, pack_map  # noqa: F401 - map_header: the pages call it from here
 from lvm_core.maps.selection import is_region, selected_indices
 
 DISTRIBUTION = "lvm_app"              # pyproject.toml's project name: Streamlit names components after it
@@ -62,12 +62,6 @@ def payload(map_key: str, _latent_map, _codes: np.ndarray, _images, _recon: np.n
     rows = _latent_map.indices
     return pack_map(_latent_map.embedding, rows, _latent_map.labels, _latent_map.errors, _codes[rows],
                     to_display(_images[rows]), _recon[rows], header["method"], header)
-
-
-def map_header(map_key: str, method: str, method_name: str, class_names, n: int, model_digest: str) -> dict:
-    """The JSON part of a packed map: what the browser needs besides the arrays."""
-    return {"key": map_key, "method": method, "method_name": method_name, "class_names": list(class_names),
-            "class_colours": list(CLASS_COLOURS), "marker_size": marker_size(n), "model_digest": model_digest}
 
 
 def latent_map(packed: bytes, map_key: str, view: dict, decoder: dict | None = None):
