@@ -164,7 +164,11 @@ def output_folder(new: bool = False):
         path = Path(text)
         if path.exists() and not path.is_dir():
             _fail(f"{_show(text)} is {_kind(path) or 'a file'}; give a folder")
-        if new and path.is_dir() and any(path.iterdir()):
+        try:
+            full = new and path.is_dir() and any(path.iterdir())
+        except OSError as exc:      # a folder this user may not list
+            _fail(f"{_show(text)}: cannot be read ({exc.strerror or type(exc).__name__})")
+        if full:
             _fail(f"{_show(text)}: the folder is not empty; give a new or empty folder (nothing is replaced)")
         writable_folder(path if path.is_dir() else path.absolute().parent, text)
         return text
