@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lvm_core.maps.export import split_map_files, zip_bytes
+from lvm_core.text import file_stem
 
 from . import cache
 
@@ -15,9 +16,9 @@ def map_download_button(ckpt, dataset: str, split: str, latent_map) -> None:
         data = cache.dataset(dataset, split)
         enc = cache.encoded(ckpt.digest, ckpt, split)
         return zip_bytes(split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name),
-                         folder=f"{ckpt.name}-{split}-map")
+                         folder=f"{file_stem(ckpt.name)}-{split}-map")
 
     st.download_button("Download this map (Embedding Projector, Parquet)", data=build, on_click="ignore",
-                       file_name=f"{ckpt.name}-{split}-map.zip", mime="application/zip", key="map_export",
+                       file_name=f"{file_stem(ckpt.name)}-{split}-map.zip", mime="application/zip", key="map_export",
                        help="Codes, labels and a sprite for projector.tensorflow.org (Load), and map.parquet "
                             "with index, label, error, x, y and the code for pandas or Embedding Atlas.")

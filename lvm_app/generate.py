@@ -19,6 +19,7 @@ from lvm_core.generation.latent import dimension_importance, dimension_order, ma
 from lvm_core.maps.pca import PrincipalComponents, pca_map
 from lvm_core.analysis.quality import Classifier, SampleQuality, find_classifier, score_samples
 from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain, plain
 
 from . import cache
 from .plots import CLASS_COLOURS, PAIR_COLOURS
@@ -119,7 +120,7 @@ def load(path) -> Checkpoint | None:
     try:
         return cache.open_model(path)
     except CheckpointError as exc:
-        st.error(str(exc))
+        st.error(markdown_plain(exc, MESSAGE_LIMIT))
         return None
 
 
@@ -140,8 +141,8 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
     vaes = [e for e in entries if e.kind == "vae"]
     twins = [a for a in aes if any(v.latent_dim == a.latent_dim for v in vaes)]
     if not twins:
-        st.warning(f"Comparing needs an AE and a VAE of {display_name(dataset)} with the same latent size; "
-                   "train the missing one on the Train page.")
+        st.warning(f"Comparing needs an AE and a VAE of {markdown_plain(display_name(dataset))} with the same latent "
+                   "size; train the missing one on the Train page.")
         st.stop()
     best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim
                                                               for v in vaes)))
@@ -180,7 +181,7 @@ def codes_figure(places: np.ndarray, labels: np.ndarray, class_names, height: in
     for c in np.unique(labels):
         rows = labels == c
         fig.add_trace(go.Scattergl(x=places[rows, 0], y=places[rows, 1], mode="markers", hoverinfo="skip",
-                                   name=class_names[c] if 0 <= c < len(class_names) else str(c),
+                                   name=plain(class_names[c]) if 0 <= c < len(class_names) else str(c),
                                    marker={"size": 4, "opacity": 0.35,
                                            "color": CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]}))
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False,

@@ -7,6 +7,7 @@ import streamlit as st
 from lvm_app.train_charts import pca_verdict
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
 
@@ -49,7 +50,7 @@ def status_line(job, p: Progress, ahead: int) -> None:
     elif p.active:
         st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
     else:
-        STATUS_BOX[p.status](p.message)
+        STATUS_BOX[p.status](markdown_plain(p.message, MESSAGE_LIMIT))   # an error may quote a file's name
         if p.metrics:
             metrics_row(p.metrics, job.model_config.latent_dim)
             why = pca_verdict(p.metrics, job.model_config.latent_dim, p.epoch or t.epochs,

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from lvm_app.plots import CLASS_COLOURS, PAIR_COLOURS, log_axis
 from lvm_core.jobs import Progress
+from lvm_core.text import plain
 
 MARGIN = dict(l=0, r=0, t=40, b=0)
 _FIGURES: OrderedDict = OrderedDict()
@@ -71,7 +72,8 @@ def snapshot_map_figure(job_id: str, progress: Progress, class_names, index: int
         lo, hi = every.min(), every.max()
         pad = 0.05 * (hi - lo + 1e-6)
         fig = go.Figure([go.Scatter(x=snap.points[labels == k, 0], y=snap.points[labels == k, 1], mode="markers",
-                                    marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]), name=name)
+                                    marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                                    name=plain(name))
                          for k, name in enumerate(class_names)])
         fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
         title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"

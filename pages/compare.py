@@ -8,6 +8,7 @@ from lvm_app.sidebar import current
 from lvm_core import CheckpointError
 from lvm_core.data.images import enlarge, make_grid
 from lvm_core.generation.latent import dimension_importance, dimension_order
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 GRID = 64               # samples shown per grid (8 x 8)
 HIST_DIMS = 4           # dimensions per model in the histograms
@@ -49,7 +50,7 @@ def typed_seed(key: str):
 try:
     clf = generate.classifier(sel.dataset)
 except CheckpointError as exc:
-    st.error(f"Sample quality cannot be scored: {exc}")
+    st.error(f"Sample quality cannot be scored: {markdown_plain(exc, MESSAGE_LIMIT)}")
     clf = None
 GRIDS = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
 
@@ -105,7 +106,7 @@ def sample_grids():
             st.caption(generate.PRIORS[prior])
             images = generate.samples(ckpt.digest, ckpt, prior, seed, GRID)
             if not np.isfinite(images).all():
-                st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
+                st.error(f"{markdown_plain(ckpt.name)}: the decoder returned NaN; this checkpoint is broken.")
                 images = None
             else:
                 st.image(enlarge(make_grid(images, ncols=8), 2), clamp=True, width="stretch", output_format="PNG")

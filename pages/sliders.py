@@ -12,6 +12,7 @@ from lvm_core.data.images import enlarge
 from lvm_core.generation.inference import decode
 from lvm_core.generation.latent import random_code
 from lvm_core.models import is_variational
+from lvm_core.text import markdown_plain
 
 MAX_SLIDERS = 12        # more than this and the most important come first, with a picker for the rest
 IMAGE_SIDE = 224
@@ -25,11 +26,12 @@ variational = is_variational(ckpt.model)
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 st.title("Latent sliders")
 if not np.isfinite(enc.codes).all():
-    st.error(f"{ckpt.name}: the encoder returns NaN codes for some images; this checkpoint is broken.")
+    st.error(f"{markdown_plain(ckpt.name)}: the encoder returns NaN codes for some images; this checkpoint is broken.")
     st.stop()
 ranges, importance, order = generate.dimensions(ckpt.digest, ckpt, sel.split)
-st.caption(f"One slider per latent dimension of {ckpt.title}; each spans the 1st to 99th percentile of the "
-           f"{sel.split} codes along it. Most {'used (KL to the prior)' if variational else 'spread-out'} first.")
+st.caption(f"One slider per latent dimension of {markdown_plain(ckpt.title, 200)}; each spans the 1st to 99th "
+           f"percentile of the {sel.split} codes along it. "
+           f"Most {'used (KL to the prior)' if variational else 'spread-out'} first.")
 
 selected = st.session_state.get("selected_index")
 has_selected = selected is not None and 0 <= int(selected) < len(enc.codes)
