@@ -24,6 +24,7 @@ from lvm_core.data.datasets import is_available
 from lvm_core.generation.inference import EncodedSplit, encode_split
 from lvm_core.maps.store import LatentMap, MapKey, MapStore
 from lvm_core.maps.projection import OnProgress, warm_up_umap
+from lvm_core.analysis.quality import Classifier, find_classifier
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
@@ -119,6 +120,13 @@ def encoded(digest: str, _ckpt: Checkpoint, split: str) -> EncodedSplit:
     """Codes, reconstructions and errors for a whole split, once per model content and split."""
     data = dataset(_ckpt.dataset, split)
     return encode_split(_ckpt.model, data.images, data.labels)   # raises CheckpointError for NaN/inf codes
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def classifier(dataset: str) -> Classifier | None:
+    """The shipped LeNet of a dataset (sample quality, identity kept); None when there is none. A damaged
+    file raises CheckpointError."""
+    return find_classifier(dataset)
 
 
 @st.cache_data(ttl=5, show_spinner=False)

@@ -11,7 +11,6 @@ from lvm_core.factors.directions import FactorDirection, Removal, fit_directions
 from lvm_core.factors.report import spaced
 from lvm_core.factors.measure import split_factors
 from lvm_core.generation.inference import encode
-from lvm_core.analysis.quality import find_classifier
 
 from . import cache
 
@@ -30,18 +29,13 @@ def directions(digest: str, _ckpt: Checkpoint, split: str) -> dict[str, FactorDi
     return fit_directions(cache.encoded(digest, _ckpt, split).codes, table(_ckpt.dataset, split))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def classifier(dataset: str):
-    return find_classifier(dataset)
-
-
 @st.cache_resource(show_spinner="Removing the factor and decoding…", max_entries=16)
 def removal(digest: str, _ckpt: Checkpoint, split: str, factor: str) -> tuple[np.ndarray, Removal]:
     """(indices into the split, the Removal of those images' codes)."""
     enc = cache.encoded(digest, _ckpt, split)
     idx = spaced(len(enc.codes), REMOVAL_N)
     result = remove_factor(_ckpt.model, enc.codes[idx], directions(digest, _ckpt, split)[factor], enc.labels[idx],
-                           classifier(_ckpt.dataset))
+                           cache.classifier(_ckpt.dataset))
     return idx, result
 
 

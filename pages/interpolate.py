@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, generate
+from lvm_app import cache, generate, pair
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.components.live import path_scrubber
 from lvm_app.sidebar import current
@@ -28,7 +28,7 @@ sel = current()
 st.title("Interpolation")
 st.caption("Encode two images, walk along a path between their codes, decode each step. A smooth, "
            "plausible walk means the space between codes is filled with images the decoder knows.")
-pair = generate.pick_pair(sel.dataset)
+pair = pair.pick_pair(sel.dataset)
 data = cache.dataset(sel.dataset, sel.split)
 tile = max(1, FRAME_SIDE // data.images.shape[-1])
 n = len(data)
