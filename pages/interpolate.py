@@ -86,7 +86,7 @@ else:
 
 # one GIF, AE above VAE, so both walks play side by side
 stacked = np.concatenate([frames["AE"], np.ones_like(frames["AE"][:, :1]), frames["VAE"]], axis=1)
-st.download_button("⬇ Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2),
+st.download_button("Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2), icon=":material/download:",
                    file_name=f"interpolation-{sel.dataset}-{a}-{b}-{method}.gif", mime="image/gif",
                    key="interp_gif", on_click="ignore")
 
