@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lvm_app import tour
 from lvm_app.cache import start_warm_up
 from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
@@ -16,9 +17,14 @@ configure()   # once per process, before anything else: numba's cache folder, th
 FAVICON = Path(__file__).parent / "lvm_app" / "assets" / "favicon.svg"
 st.set_page_config(page_title="LVM Explorer", page_icon=str(FAVICON), layout="wide")
 
+DEFAULT_PAGE = "latent_space"   # the page "/" opens (its url_path is ""); /latent_space opens it too
+
 PAGES = {
+    "Start": [
+        st.Page("pages/tour.py", title="Tour", icon=":material/tour:"),
+    ],
     "Explore": [
-        st.Page("pages/latent_space.py", title="Latent space", icon=":material/map:", default=True),
+        st.Page(f"pages/{DEFAULT_PAGE}.py", title="Latent space", icon=":material/map:", default=True),
         st.Page("pages/hidden_factors.py", title="Hidden factors", icon=":material/draw:"),
     ],
     "Generate": [
@@ -41,6 +47,7 @@ page = st.navigation(PAGES)
 apply_link()   # a link's view (?dataset=...&model=...&point=...) into the session, before any widget
 selection = st.session_state.selection = render_sidebar()
 try:
+    tour.bar(page.url_path or DEFAULT_PAGE)   # while touring: the step's bar above its page
     page.run()
 except LvmError as exc:   # a model deleted or damaged mid-session, broken codes: one line, never a traceback
     st.error(str(exc))
