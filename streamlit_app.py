@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lvm_app import tour
+from lvm_app import presenter, tour
 from lvm_app.cache import start_warm_up
 from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
@@ -45,9 +45,12 @@ PAGES = {
 
 page = st.navigation(PAGES)
 apply_link()   # a link's view (?dataset=...&model=...&point=...) into the session, before any widget
+presenter.page_style()   # after the link (its ?present=1), before the sidebar it folds away
 selection = st.session_state.selection = render_sidebar()
+with st.sidebar:
+    presenter.toggle("sidebar")
 try:
-    tour.bar(page.url_path or DEFAULT_PAGE)   # while touring: the step's bar above its page
+    tour.bar(page.url_path or DEFAULT_PAGE)   # while touring: the step's bar above its page; the keyboard either way
     page.run()
 except LvmError as exc:   # a model deleted or damaged mid-session, broken codes: one line, never a traceback
     st.error(str(exc))

@@ -11,6 +11,7 @@ import streamlit as st
 
 from lvm_core.lesson.story import STEP_KEYS, STEPS, Step
 
+from . import presenter
 from .components.keys import keyboard
 from .links import TOUR_STATE, view_params
 
@@ -39,12 +40,12 @@ def page_file(step: Step) -> str:
 
 
 def bar(page_path: str) -> None:
-    """Call in the router before the page runs (page_path: its URL path). While touring: the arrow keys and
-    the tour bar."""
+    """Call in the router before the page runs (page_path: its URL path). Mounts the keyboard (the tour's
+    arrows, the presenter's keys) and, while touring, draws the tour bar."""
     step = current()
+    pressed = keyboard({**presenter.page_keys(page_path), **(ARROWS if step else {})})
     if step is None:
         return
-    pressed = keyboard(ARROWS)
     index = STEPS.index(step)
     moves = {"back": index - 1, "next": index + 1}
     if pressed in moves and 0 <= moves[pressed] < len(STEPS):
@@ -67,6 +68,7 @@ def bar(page_path: str) -> None:
                 go(index)
             st.page_link(page_file(step), label="Link to this step's view", icon=":material/link:",
                          query_params=view_params(st.session_state))
+            presenter.toggle("tour")
 
 
 def overview() -> None:

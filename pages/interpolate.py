@@ -80,7 +80,7 @@ if no_live:
         column.image(enlarge(decode(models[name].model, stops[name][at])[0], tile * 2), clamp=True,
                      output_format="PNG", caption=f"{name}, t = {t:.2f}")
 else:
-    st.caption("Drag: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
+    st.caption("Drag, or press Play: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
     path_scrubber(models, stops, token=f"{a}-{b}-{method}-{pair[0].digest[:8]}-{pair[1].digest[:8]}",
                   side=SCRUB_SIDE)
 

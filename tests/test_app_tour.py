@@ -1,5 +1,5 @@
-"""The guided tour in AppTest: the Tour page, Next / Back over the steps' own pages, the URL's ?tour= field,
-and every step on every dataset with a shipped AE / VAE pair."""
+"""The guided tour and presenter mode in AppTest: the Tour page, Next / Back over the steps' own pages, the
+URL's ?tour= and ?present= fields, and every step on every dataset with a shipped AE / VAE pair."""
 from __future__ import annotations
 
 import pytest
@@ -91,6 +91,32 @@ def test_a_link_opens_its_tour_step():
     at.query_params["tour"] = STEPS[2].key
     at.run()
     assert_on_step(at, 2)
+
+
+def test_the_present_field_sets_presenter_mode_and_the_toggles_leave_it():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = "digits"
+    at.query_params["present"] = "1"
+    at.run()
+    assert_clean(at, "presenter")
+    assert at.session_state["presenting"] is True
+    assert at.toggle(key="presenter_toggle_sidebar").value is True
+    assert any("font-size: 20px" in h.proto.body for h in at.get("html"))     # the presenter's styles
+    at.switch_page("pages/compare.py").run()                                   # it survives a page switch
+    assert at.session_state["presenting"] is True and at.query_params["present"] == "1"
+    at.toggle(key="presenter_toggle_sidebar").set_value(False).run()
+    assert at.session_state["presenting"] is False and "present" not in at.query_params
+    assert not any("font-size: 20px" in h.proto.body for h in at.get("html"))
+
+
+def test_a_bad_present_field_is_one_warning():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = "digits"
+    at.query_params["present"] = "yes please"
+    at.run()
+    assert [w.value for w in at.warning] == ["The link's present field is not 1 or 0: presenter mode is left as "
+                                             "it was."]
+    assert at.toggle(key="presenter_toggle_sidebar").value is False
 
 
 def _dataset(name: str):
