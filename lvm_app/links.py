@@ -3,6 +3,7 @@ opens the same page, dataset, model, split, map and selected point:
 
     /latent_space?dataset=mnist&model=mnist-vae-conv-32&split=test&method=umap&n=10000&dims=2&colour=class&point=17
     /sliders?dataset=digits&model=digits-vae-mlp-8&split=test&code=0.5,-1.2,...
+    /compare?dataset=mnist&tour=samples&present=1      (a step of the guided tour, in presenter mode)
 
 The page is the URL's path (Streamlit's navigation). read_view and view_params are pure (tested
 without Streamlit); apply_link and sync_url connect them to a session.
@@ -12,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from lvm_core.lesson.story import STEP_KEYS
+
 COLOURS = {"class": "class", "error": "reconstruction error", "dim": "one latent dimension"}  # Latent space page
 SPLITS = ("test", "train", "all")
 METHODS = ("pca", "tsne", "umap", "raw")
 MAX_CODE = 1024        # numbers a linked code may hold
+# Every URL field this module reads and writes: sync_url removes the ones the session does not set.
+FIELDS = ("dataset", "model", "split", "method", "n", "dims", "colour", "point", "code", "tour", "present")
+TOUR_STATE, PRESENT_STATE = "tour_step", "presenting"      # their session_state keys (lvm_app.tour, .presenter)
 
 
 def view_params(state: Mapping) -> dict[str, str]:
@@ -41,6 +47,10 @@ def view_params(state: Mapping) -> dict[str, str]:
     code = state.get("slider_code")   # what the sliders page shows now; a link brings it back as link_code
     if code is not None:
         out["code"] = ",".join(f"{float(v):.4g}" for v in code)
+    if state.get(TOUR_STATE) in STEP_KEYS:
+        out["tour"] = state[TOUR_STATE]
+    if state.get(PRESENT_STATE):
+        out["present"] = "1"
     return out
 
 
@@ -83,7 +93,23 @@ def read_view(params: Mapping[str, str], models, datasets) -> tuple[dict, list[s
             updates["link_code"] = code
         except ValueError:
             messages.append("The link's code is not a list of numbers: ignored.")
+    _tour_fields(params, updates, messages)
     return updates, messages
+
+
+def _tour_fields(params, updates, messages) -> None:
+    """?tour=<step key> and ?present=1|0, read strictly: a known ASCII key, or a message. A link can come from
+    anywhere, so a value that is not ours is never echoed into the page (the warning renders Markdown)."""
+    if "tour" in params:
+        key = params["tour"]
+        updates[TOUR_STATE] = key if key.isascii() and key in STEP_KEYS else STEP_KEYS[0]
+        if updates[TOUR_STATE] != key:
+            messages.append("The link's tour step is not one of the tour's steps: starting the tour at step 1.")
+    if "present" in params:
+        if params["present"] in ("0", "1"):
+            updates[PRESENT_STATE] = params["present"] == "1"
+        else:
+            messages.append("The link's present field is not 1 or 0: presenter mode is left as it was.")
 
 
 def _choice(params, name, allowed, updates, key, messages, convert=lambda v: v) -> None:
@@ -143,7 +169,7 @@ def sync_url() -> None:
     import streamlit as st
 
     wanted = view_params(st.session_state)
-    for name in ("dataset", "model", "split", "method", "n", "dims", "colour", "point", "code"):
+    for name in FIELDS:
         if name in wanted and st.query_params.get(name) != wanted[name]:
             st.query_params[name] = wanted[name]
         elif name not in wanted and name in st.query_params:

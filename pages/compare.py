@@ -83,7 +83,7 @@ def show_scores(drawn: list, seed: int, waiting: bool):
         elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
             column.error(f"Sample quality cannot be scored: {failed}")
         elif q is None or floor is None:
-            column.caption("⏳ scoring 2,000 samples…")
+            column.caption(":material/hourglass_top: scoring 2,000 samples…")
         else:
             column.markdown(f"**{samples.verdict(prior, q, ready, sel.dataset)}** · "
                             + samples.quality_caption(q, floor))
@@ -96,7 +96,8 @@ def sample_grids():
     decode their 64 samples at once; the scores come from the background scorer)."""
     left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
     seed, key = st.session_state.drawn[1], seed_key()
-    left.button("🎲 New samples", key="new_samples", on_click=new_samples, args=(seed,), width="stretch")
+    left.button("New samples", icon=":material/casino:", key="new_samples", on_click=new_samples, args=(seed,),
+                width="stretch")
     right.number_input("Seed", 0, MAX_SEED, seed, key=key, on_change=typed_seed, args=(key,))
     drawn = []
     for column, (title, ckpt, prior) in zip(st.columns(3), GRIDS):

@@ -81,13 +81,13 @@ if no_live:
         column.image(enlarge(decode(models[name].model, stops[name][at])[0], tile * 2), clamp=True,
                      output_format="PNG", caption=f"{name}, t = {t:.2f}")
 else:
-    st.caption("Drag: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
+    st.caption("Drag, or press Play: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
     path_scrubber(models, stops, token=f"{a}-{b}-{method}-{pair[0].digest[:8]}-{pair[1].digest[:8]}",
                   side=SCRUB_SIDE)
 
 # one GIF, AE above VAE, so both walks play side by side
 stacked = np.concatenate([frames["AE"], np.ones_like(frames["AE"][:, :1]), frames["VAE"]], axis=1)
-st.download_button("⬇ Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2),
+st.download_button("Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2), icon=":material/download:",
                    file_name=f"interpolation-{sel.dataset}-{a}-{b}-{method}.gif", mime="image/gif",
                    key="interp_gif", on_click="ignore")
 

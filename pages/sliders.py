@@ -53,8 +53,8 @@ def reset():
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
 start = left.radio("Start from", list(STARTS), key="slider_start", format_func=STARTS.get, horizontal=True,
                    on_change=reset)
-middle.button("↺ Reset", on_click=reset, width="stretch", key="slider_reset")
-right.button("🎲 Randomize", on_click=randomize, width="stretch", key="slider_randomize")
+middle.button("Reset", icon=":material/restart_alt:", on_click=reset, width="stretch", key="slider_reset")
+right.button("Randomize", icon=":material/casino:", on_click=randomize, width="stretch", key="slider_randomize")
 if start == "selected" and not has_selected:
     st.info("No point is selected: click one on the Latent space map. Starting from the mean code.")
     start = "mean"

@@ -178,7 +178,7 @@ def test_interpolation_filmstrips_gif_and_method(dataset):
     assert a != b
     strips = image_urls(at)
     assert len(strips) == 4                 # two endpoints, AE and VAE filmstrips
-    assert [d.label for d in at.get("download_button")][0].startswith("⬇ Download as GIF")
+    assert [d.label for d in at.get("download_button")][0].startswith("Download as GIF")
     at.radio(key="interp_method").set_value("spherical").run()
     assert not at.exception
     after = image_urls(at)

@@ -48,6 +48,22 @@ def test_a_model_alone_brings_its_dataset_and_bad_values_are_ignored_with_a_mess
     assert len(messages) == 4 and "cifar" in messages[0]
 
 
+def test_the_tour_step_and_presenter_mode_round_trip_and_are_read_strictly():
+    from lvm_core.lesson.story import STEPS
+
+    params = view_params({"tour_step": STEPS[2].key, "presenting": True})
+    assert params == {"tour": STEPS[2].key, "present": "1"}
+    assert read_view(params, MODELS, DATASETS) == ({"tour_step": STEPS[2].key, "presenting": True}, [])
+    assert view_params({"tour_step": "gone", "presenting": False}) == {}     # not touring, not presenting
+    for bad in (STEPS[2].key.upper(), "ｍａｐ", STEPS[2].key + "\n", "[a](http://x)"):
+        updates, messages = read_view({"tour": bad}, MODELS, DATASETS)
+        assert updates == {"tour_step": STEPS[0].key}, bad                   # step 1, and one warning
+        assert len(messages) == 1 and bad not in messages[0]                # a foreign value is never echoed
+    assert read_view({"present": "0"}, MODELS, DATASETS) == ({"presenting": False}, [])
+    updates, messages = read_view({"present": "yes"}, MODELS, DATASETS)
+    assert updates == {} and len(messages) == 1
+
+
 def digits_model() -> Path:
     from lvm_core.storage.catalog import SHIPPED_DIR
 
