@@ -51,24 +51,50 @@ def bar(page_path: str) -> None:
     if pressed in moves and 0 <= moves[pressed] < len(STEPS):
         go(moves[pressed])
     with st.container(key="lvm_tour_bar", border=True):
-        st.markdown(f"**Step {index + 1} of {len(STEPS)} · {step.title}.** {step.text}")
-        look, question = st.columns(2)
-        look.markdown(f":material/visibility: **Look:** {step.look}")
-        question.markdown(f":material/help: **Ask:** {step.question}")
-        with st.container(horizontal=True, vertical_alignment="center"):
-            if st.button("Back", key="tour_back", icon=":material/arrow_back:", disabled=index == 0,
-                         help="Left arrow key"):
-                go(index - 1)
-            if st.button("Next", key="tour_next", icon=":material/arrow_forward:", type="primary",
-                         disabled=index == len(STEPS) - 1, help="Right arrow key"):
-                go(index + 1)
-            st.button("End tour", key="tour_end", icon=":material/close:", on_click=end)
-            if page_path != step.page and st.button("Open this step's page", key="tour_open",
-                                                    icon=":material/open_in_new:"):
-                go(index)
-            st.page_link(page_file(step), label="Link to this step's view", icon=":material/link:",
-                         query_params=view_params(st.session_state))
-            presenter.toggle("tour")
+        if presenter.on():
+            _compact_bar(index, step, page_path)
+        else:
+            _bar(index, step, page_path)
+
+
+def _bar(index: int, step: Step, page_path: str) -> None:
+    st.markdown(f"**Step {index + 1} of {len(STEPS)} · {step.title}.** {step.text}")
+    look, question = st.columns(2)
+    look.markdown(f":material/visibility: **Look:** {step.look}")
+    question.markdown(f":material/help: **Ask:** {step.question}")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        _moves(index)
+        _more(index, step, page_path)
+
+
+def _compact_bar(index: int, step: Step, page_path: str) -> None:
+    """On a projector the view needs the room (the Latent space map fully on a 1024x768 screen): the step's
+    words and question beside the moves; what to look at and the rest behind More."""
+    words, moves = st.columns([5, 2], vertical_alignment="center")
+    words.markdown(f"**Step {index + 1} of {len(STEPS)} · {step.title}.** {step.text}  \n"
+                   f":material/help: **Ask:** {step.question}")
+    with moves.container(horizontal=True, vertical_alignment="center"):
+        _moves(index)
+        with st.popover("More", icon=":material/more_horiz:"):
+            st.markdown(f":material/visibility: **Look:** {step.look}")
+            _more(index, step, page_path)
+
+
+def _moves(index: int) -> None:
+    if st.button("Back", key="tour_back", icon=":material/arrow_back:", disabled=index == 0, help="Left arrow key"):
+        go(index - 1)
+    if st.button("Next", key="tour_next", icon=":material/arrow_forward:", type="primary",
+                 disabled=index == len(STEPS) - 1, help="Right arrow key"):
+        go(index + 1)
+
+
+def _more(index: int, step: Step, page_path: str) -> None:
+    st.button("End tour", key="tour_end", icon=":material/close:", on_click=end)
+    if page_path != step.page and st.button("Open this step's page", key="tour_open", icon=":material/open_in_new:"):
+        go(index)
+    st.page_link(page_file(step), label="Link to this step's view", icon=":material/link:",
+                 query_params=view_params(st.session_state))
+    presenter.toggle("tour")
 
 
 def overview() -> None:

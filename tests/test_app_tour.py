@@ -2,10 +2,15 @@
 URL's ?tour= and ?present= fields, and every step on every dataset with a shipped AE / VAE pair."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP, assert_clean, has_dataset, open_page
+from lvm_app import cache
+from lvm_core.lesson.export import lesson_zip
 from lvm_core.lesson.story import STEPS
 
 TITLES = {   # each step page's st.title: the page that ran
@@ -135,3 +140,13 @@ def test_every_step_renders_on_every_dataset(dataset):
         assert at.session_state["dataset"] == dataset
         if number < len(STEPS) - 1:
             press(at, "tour_next")
+
+
+def test_the_tour_page_offers_the_lesson_as_a_download_of_the_dataset_pair():
+    at = open_page("pages/tour.py")
+    [button] = [b for b in at.get("download_button") if b.proto.label.startswith("Download the lesson")]
+    assert button.proto.label.endswith("no server)")
+    # what the button builds when clicked, for the pair the page shows
+    ae, vae = (cache.open_model(at.session_state[key]) for key in ("pair_ae", "pair_vae"))
+    names = zipfile.ZipFile(io.BytesIO(lesson_zip(ae, vae, cache.dataset("digits", "test")))).namelist()
+    assert "lvm-lesson/index.html" in names

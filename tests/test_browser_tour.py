@@ -70,6 +70,12 @@ def test_presenter_mode_fits_the_map_on_a_1024x768_projector(app_url, projector_
     assert cut_labels(page) == []
     expect(page.locator('[data-testid="stMainMenu"]')).to_be_hidden()
     assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "20px"
+    # on a map step the tour bar above the map leaves it fully on screen (the bar is compact, the page's
+    # title gives way to the bar's)
+    open_page(page, app_url, "?present=1&tour=map")
+    page.locator(BAR).wait_for(timeout=TIMEOUT_MS)
+    assert map_on_screen(page)["width"] >= 0.5 * page.viewport_size["width"]
+    assert cut_labels(page) == []
     # the mode survives a page switch through the navigation (the session keeps it, the URL says it)
     page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.get_by_role("link", name="Latent sliders").click()
