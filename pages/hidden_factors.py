@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache
+from lvm_app import cache, state
 from lvm_app import hidden_factors as hf
 from lvm_app.plots import PAIR_COLOURS, map_figure
 from lvm_app.sidebar import current
@@ -49,7 +49,7 @@ move_tab, remove_tab, rare_tab, probe_tab = st.tabs(["Move along it", "Remove it
                                                      "How readable (AE vs VAE)"])
 
 with move_tab:
-    chosen = st.session_state.get("selected_index")
+    chosen = st.session_state.get(state.SELECTED)
     if st.session_state.get("factors_index") is None or not 0 <= st.session_state.factors_index < len(data):
         st.session_state.factors_index = chosen if chosen is not None and 0 <= chosen < len(data) else 0
     left, right = st.columns([1, 2])

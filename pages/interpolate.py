@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, generate, pair
+from lvm_app import cache, generate, pair, state
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.components.live import path_scrubber
 from lvm_app.sidebar import current
@@ -32,7 +32,7 @@ pair = pair.pick_pair(sel.dataset)
 data = cache.dataset(sel.dataset, sel.split)
 tile = max(1, FRAME_SIDE // data.images.shape[-1])
 n = len(data)
-selected = st.session_state.get("selected_index")
+selected = st.session_state.get(state.SELECTED)
 if st.session_state.get("interp_a") is None or not 0 <= st.session_state.interp_a < n:
     if selected is not None and 0 <= int(selected) < n:
         st.session_state.interp_a = int(selected)

@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, generate
+from lvm_app import cache, generate, state
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
@@ -31,7 +31,7 @@ ranges, importance, order = generate.dimensions(ckpt.digest, ckpt, sel.split)
 st.caption(f"One slider per latent dimension of {ckpt.title}; each spans the 1st to 99th percentile of the "
            f"{sel.split} codes along it. Most {'used (KL to the prior)' if variational else 'spread-out'} first.")
 
-selected = st.session_state.get("selected_index")
+selected = st.session_state.get(state.SELECTED)
 has_selected = selected is not None and 0 <= int(selected) < len(enc.codes)
 st.session_state.setdefault("slider_seed", 0)
 if st.session_state.get("slider_start") not in STARTS:
@@ -42,12 +42,12 @@ def randomize():
     st.session_state.slider_seed += 1
     st.session_state.slider_start = "random"
     st.session_state.slider_token = None    # new start: sliders move to it
-    st.session_state.link_code = None
+    st.session_state[state.LINK_CODE] = None
 
 
 def reset():
     st.session_state.slider_token = None
-    st.session_state.link_code = None       # a linked code was the start until now
+    st.session_state[state.LINK_CODE] = None       # a linked code was the start until now
 
 
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")

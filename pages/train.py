@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lvm_app import cache, routing, run_view, train_charts
+from lvm_app import cache, routing, run_view, state, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data.datasets import is_available
@@ -92,9 +92,9 @@ def stop(job_id: str) -> None:
 def use_model(path: Path, dataset: str) -> None:
     """Select a finished run's checkpoint in the sidebar (before the sidebar's widgets are drawn)."""
     cache.models.clear()
-    st.session_state.dataset = dataset
-    st.session_state.model_path = next((str(e.path) for e in cache.models() if e.path.resolve() == path.resolve()),
-                                       str(path))
+    st.session_state[state.DATASET] = dataset
+    st.session_state[state.MODEL_PATH] = next((str(e.path) for e in cache.models()
+                                               if e.path.resolve() == path.resolve()), str(path))
 
 
 def settings_form() -> None:
