@@ -118,9 +118,13 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
     hooks = hooks or RunHooks()
     tconf, share = spec.train, None
     if tconf.threads is None and resolve_device(tconf.device).type == "cpu":
-        # The cores free now (both of an idle 2-core machine, one beside a class), followed epoch by epoch
-        # as other work comes and goes; the weights are the same either way (training/threads.py).
-        tconf, share = dataclasses.replace(tconf, threads=free_cpu_threads()), CpuShare()
+        # The cores free now (both of an idle 2-core machine, one beside a class). An MLP's weights are the
+        # same whatever the threads, so its run follows the free cores epoch by epoch as other work comes and
+        # goes; oneDNN's convolutions sum in a thread-dependent order (4e-6 apart after an epoch here, and
+        # twice as fast as PyTorch's own kernels), so a conv run keeps the threads it started with, which its
+        # checkpoint records: the same settings and threads give the same weights (training/threads.py).
+        tconf = dataclasses.replace(tconf, threads=free_cpu_threads())
+        share = CpuShare() if spec.model.arch == "mlp" else None
     hooks.phase("loading the dataset")
     train, test = load_splits(spec)
     train_images = train.without_classes(tconf.exclude_classes).images if tconf.exclude_classes else train.images
