@@ -61,6 +61,7 @@ class RunOutcome:
     class_names: tuple[str, ...]
     metrics: dict = field(default_factory=dict)   # empty when stopped before the first epoch ended
     compared: bool = False              # the plain twin ran (False: not debiased, or it was stopped)
+    effective_sample_size: float | None = None   # of a debiased run's weights (how many images they use)
 
     @property
     def trained(self) -> bool:
@@ -111,7 +112,7 @@ def debias_reference(spec: RunSpec):
 def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
     """Run spec from data to metrics. Raises LvmError (bad data, a missing reference model) and
     TrainingDiverged (a NaN loss: nothing to save); a stopped run returns with what it completed."""
-    from lvm_core.factors.density import debias_split
+    from lvm_core.factors.density import debias_split, effective_sample_size
     from lvm_core.training.distributed import fit_across_processes, is_main_process
     from lvm_core.training.threads import CpuShare, free_cpu_threads, set_cpu_threads
 
@@ -161,6 +162,8 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
         result = fit_across_processes(model, train_images, tconf, test_images=test.images, on_step=on_step,
                                       on_epoch=on_epoch, should_stop=hooks.should_stop, sample_weights=weights)
         outcome = RunOutcome(spec, model.cpu().eval(), tconf, result, train.class_names)
+        if weights is not None:
+            outcome.effective_sample_size = effective_sample_size(weights.numpy())
         if not outcome.trained or not main:
             return outcome
         plain = _plain_twin(spec, tconf, train_images, hooks) if weights is not None and not result.stopped else None
