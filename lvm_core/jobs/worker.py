@@ -39,6 +39,10 @@ SAVING = "saving"      # with run.MEASURING, a run's last phases: too late to st
 INTERNAL_ERROR = "internal error while training: the server log has the details"
 
 
+def ready() -> None:
+    """Does nothing: starting it starts the forkserver, which imports this module (and torch) once."""
+
+
 def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
     out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes)."""
