@@ -53,3 +53,10 @@ def test_the_bundle_is_json_ready_and_names_its_factors():
     report = disentanglement_scores(*split(False))
     assert report["factors"] == ["slant", "thickness", "width", "height", "mass", "label"]
     assert np.array(json.loads(json.dumps(report))["mi"]).shape == (6, 6)
+
+
+def test_a_factor_that_never_varies_is_left_out_not_scored_zero():
+    train_codes, train, test_codes, test = split(False)
+    report = disentanglement_scores(train_codes, {**train, "height": 0 * train["height"]},
+                                    test_codes, {**test, "height": 0 * test["height"]})
+    assert "height" not in report["factors"] and report["mig"] > 0.8

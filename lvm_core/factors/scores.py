@@ -130,7 +130,10 @@ def sap(train_codes, train_table: dict, test_codes, test_table: dict) -> tuple[f
 
 def disentanglement_scores(train_codes, train_table: dict, test_codes, test_table: dict) -> dict:
     """{"mig", "dci": {...}, "sap", "factors": [names], "mi": (D, K), "importance": (D, K), "sap_matrix":
-    (D, K)} as lists, ready for JSON. MIG is measured on the test codes; DCI and SAP fit on train, score on test."""
+    (D, K)} as lists, ready for JSON. MIG is measured on the test codes; DCI and SAP fit on train, score on test.
+    A factor that never varies (digits' 8x8 height) has nothing to find and is left out."""
+    kept = [k for k in train_table if np.ptp(train_table[k]) > 0 and np.ptp(test_table[k]) > 0]
+    train_table, test_table = {k: train_table[k] for k in kept}, {k: test_table[k] for k in kept}
     mig_score, mi = mig(test_codes, test_table)
     dci_scores, importance = dci(train_codes, train_table, test_codes, test_table)
     sap_score, sap_matrix = sap(train_codes, train_table, test_codes, test_table)
