@@ -39,8 +39,12 @@ class LeaceErasure:
 
 def fit_leace(codes: np.ndarray, values: np.ndarray, factor: str = "") -> LeaceErasure:
     """codes (N, D), values (N,) or (N, K) -> the LEACE eraser fitted on them."""
+    import warnings
+
     import torch
-    from concept_erasure import LeaceEraser
+    with warnings.catch_warnings():   # the package's import calls torch.jit.script, deprecated in torch 2.14
+        warnings.simplefilter("ignore", FutureWarning)
+        from concept_erasure import LeaceEraser
 
     values = np.asarray(values, np.float64).reshape(len(values), -1)
     # standardised: the eraser depends only on the factor's span, but the package drops directions whose

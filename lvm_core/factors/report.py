@@ -71,3 +71,37 @@ def format_report(report: dict) -> str:
                  f"{s['dci']['disentanglement']:.3f} completeness {s['dci']['completeness']:.3f} informativeness "
                  f"{s['dci']['informativeness']:.3f}  SAP {s['sap']:.3f}")
     return "\n".join(lines)
+
+
+SCORES_TRAIN_N = 10_000   # train codes the scores and erasers are fitted on (evenly spaced): seconds, not minutes
+ERASURE_DECODE_N = 2000   # test codes decoded to measure an erasure's spread and identity kept
+
+
+def scores_report(model, train, test, train_n: int = SCORES_TRAIN_N) -> dict:
+    """disentanglement_scores of a model's codes (train_n train codes, every test code) against every
+    measured factor and the label, plus "reconstruction_mse" (per pixel, test split)."""
+    from lvm_core.generation.inference import per_pixel_mse, reconstruct
+
+    idx = spaced(len(train), train_n)
+    train_table = {k: v[idx] for k, v in split_factors(train.name, "train", train.images).items()}
+    train_table["label"] = train.labels.numpy()[idx]
+    test_table = {**split_factors(test.name, "test", test.images), "label": test.labels.numpy()}
+    scores = disentanglement_scores(encode(model, train.images[idx]), train_table, encode(model, test.images),
+                                    test_table)
+    return {**scores, "reconstruction_mse": per_pixel_mse(test.images, reconstruct(model, test.images))}
+
+
+def erasure_rows(model, train, test, factors=("slant", "thickness"), methods=("mean-difference", "leace"),
+                 classifier=None, train_n: int = SCORES_TRAIN_N, decode_n: int = ERASURE_DECODE_N) -> list[dict]:
+    """lvm_core.factors.erasure.compare_erasure for every factor and method: erasers and probes fitted on
+    train_n train codes, probes scored on every test code, decode_n test images decoded."""
+    from lvm_core.factors.erasure import compare_erasure
+
+    idx = spaced(len(train), train_n)
+    train_codes, test_codes = encode(model, train.images[idx]), encode(model, test.images)
+    train_table = split_factors(train.name, "train", train.images)
+    test_table = split_factors(test.name, "test", test.images)
+    decode_idx = spaced(len(test), decode_n)
+    return [compare_erasure(model, method, name, train_codes, train_table[name][idx], test_codes, test_table[name],
+                            decode_idx, test.labels.numpy(), classifier)
+            for name in factors for method in methods]
