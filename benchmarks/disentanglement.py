@@ -2,7 +2,7 @@
 mean-difference erasure, and Morpho-MNIST's stroke thickness beside ours.
 
     export LVM_DATA_DIR=../shared/data
-    python benchmarks/disentanglement.py
+    python benchmarks/disentanglement.py     # the β sweep too, once checkpoints/sweep/mnist-vae-mlp-10-beta*
 
 Baseline: the known-answer synthetic codes (each factor copied into its own dimension: scores near 1;
 the same codes randomly rotated: low). Scores are against the five measured factors and the label;
@@ -26,7 +26,7 @@ import torch  # noqa: E402
 from lvm_core import load_checkpoint, load_dataset  # noqa: E402
 from lvm_core.analysis.quality import find_classifier  # noqa: E402
 from lvm_core.factors.measure import measure_factors, morpho_thickness  # noqa: E402
-from lvm_core.factors.report import erasure_rows, scores_report  # noqa: E402
+from lvm_core.factors.report import beta_sweep, erasure_rows, scores_report  # noqa: E402
 from lvm_core.factors.scores import disentanglement_scores, known_answer_codes  # noqa: E402
 
 
@@ -52,8 +52,8 @@ def known_answer() -> None:
         print(score_line("baseline: " + ("rotated copy" if rotate else "factors copied"), s))
 
 
-def shipped_models(splits) -> None:
-    for path in sorted((ROOT / "checkpoints").glob("*-32.safetensors")):
+def shipped_models(splits, paths) -> None:
+    for path in paths:
         ckpt = load_checkpoint(path)
         train, test = splits(ckpt.dataset)
         t = time.perf_counter()
@@ -118,7 +118,11 @@ def main() -> None:
 
     print(f"Disentanglement benchmark [{load()}]")
     known_answer()
-    shipped_models(splits)
+    shipped_models(splits, sorted((ROOT / "checkpoints").glob("*-32.safetensors")))
+    sweep = beta_sweep()
+    if sweep:
+        print(f"\nβ sweep: MLP VAEs with 10-d codes, β = {', '.join(f'{b:g}' for b, _ in sweep)} [{load()}]")
+        shipped_models(splits, [p for _, p in sweep])
     missed = erasure(splits, args.erasure_models)
     thickness(splits("mnist")[1])
     print("\nTargets: " + ("all met" if not missed else "MISSED:\n  " + "\n  ".join(missed)))

@@ -97,3 +97,24 @@ def erasure_frame(rows: list[dict]):
               "accuracy_before": "LeNet accuracy, reconstructions", "accuracy_after": "LeNet accuracy, erased",
               "identity_kept": "identity kept"}
     return pd.DataFrame({r["method"]: {label: r[key] for key, label in fields.items()} for r in rows})
+
+
+@st.cache_resource(show_spinner="Scoring the β-sweep VAEs…", max_entries=2)
+def sweep(paths: tuple) -> list[tuple[float, dict]]:
+    """[(β, scores_report)] of the β-sweep checkpoints (lvm_core.factors.report.beta_sweep), on MNIST."""
+    return [(beta, scores(ckpt.digest, ckpt)) for beta, ckpt in ((b, cache.open_model(p)) for b, p in paths)]
+
+
+def sweep_figure(rows: list[tuple[float, dict]]):
+    """MIG and DCI disentanglement against reconstruction error, one point per β."""
+    import plotly.graph_objects as go
+
+    mse = [r["reconstruction_mse"] for _, r in rows]
+    text = [f"β = {b:g}" for b, _ in rows]
+    fig = go.Figure([go.Scatter(x=mse, y=[r["mig"] for _, r in rows], name="MIG", mode="lines+markers+text",
+                                text=text, textposition="top center"),
+                     go.Scatter(x=mse, y=[r["dci"]["disentanglement"] for _, r in rows], name="DCI disentanglement",
+                                mode="lines+markers")])
+    fig.update_layout(height=320, margin=dict(t=20, b=10), xaxis_title="reconstruction error (MSE per pixel, test)",
+                      yaxis_title="score", legend=dict(orientation="h"))
+    return fig

@@ -14,7 +14,7 @@ from lvm_app.upload import STRIP_COLUMNS, show, strip
 from lvm_core.factors.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
                               weighted_histograms)
 from lvm_core.factors.directions import STEPS, traverse
-from lvm_core.factors.report import spaced
+from lvm_core.factors.report import beta_sweep, spaced
 from lvm_core.factors.measure import FACTORS, measure_factors
 from lvm_core.maps.projection import DEFAULT_N
 
@@ -165,6 +165,11 @@ with scores_tab:
         matrix = st.radio("Matrix", list(hf.MATRICES), horizontal=True, key="factors_matrix",
                           format_func=hf.MATRICES.get)
         st.plotly_chart(hf.scores_heatmap(report, matrix), key="factors_scores_heatmap")
+    sweep = beta_sweep()
+    if sweep and st.toggle(f"β sweep: {len(sweep)} MNIST VAEs (MLP, 10-d codes)", key="factors_sweep"):
+        st.plotly_chart(hf.sweep_figure(hf.sweep(tuple(sweep))), key="factors_sweep_chart")
+        st.caption("A larger β buys disentanglement with reconstruction error (Higgins et al., 2017), if at all: "
+                   "`python benchmarks/disentanglement.py` prints the same numbers.")
     st.caption("Against the measured factors and the label (1 = each factor held by one code dimension alone). "
                "These scores disagree with each other and cannot be judged without labels of the factors "
                "(Locatello et al., 2019): on the shipped MNIST models DCI ranks the conv AE above the MLP AE, MIG "

@@ -83,3 +83,18 @@ def test_scores_tab_shows_mig_dci_sap_and_a_heatmap_and_leace_sits_beside_mean_d
     [table] = at.dataframe
     assert list(table.value.columns) == ["mean-difference", "leace"]
     assert table.value.loc["probe R² after (refitted)", "leace"] < 0.05 < table.value.loc["probe R² before", "leace"]
+
+
+@pytest.mark.slow
+def test_beta_sweep_chart_has_one_point_per_shipped_sweep_vae():
+    from conftest import ROOT
+    from lvm_core.factors.report import beta_sweep
+
+    sweep = beta_sweep()
+    if not sweep or not has_dataset("mnist"):
+        pytest.skip("no β-sweep checkpoints or no MNIST")
+    at = open_page(PAGE, "digits", str(ROOT / "checkpoints" / "digits-vae-mlp-8.safetensors"))
+    at.toggle(key="factors_sweep").set_value(True).run()
+    assert_clean(at, "sweep")
+    spec = at.get("plotly_chart")[-1].proto.spec
+    assert all(f"β = {b:g}" in spec for b, _ in sweep)

@@ -105,3 +105,14 @@ def erasure_rows(model, train, test, factors=("slant", "thickness"), methods=("m
     return [compare_erasure(model, method, name, train_codes, train_table[name][idx], test_codes, test_table[name],
                             decode_idx, test.labels.numpy(), classifier)
             for name in factors for method in methods]
+
+
+def beta_sweep(folder=None) -> list[tuple[float, object]]:
+    """[(beta, checkpoint path)] of the β-sweep VAEs (checkpoints/sweep/mnist-vae-mlp-10-beta*.safetensors,
+    trained by `python -m lvm_core train --model vae --beta B --latent-dim 10`), by increasing β."""
+    from pathlib import Path
+
+    from lvm_core import settings
+
+    paths = Path(folder or settings.SHIPPED_DIR / "sweep").glob("mnist-vae-mlp-10-beta*.safetensors")
+    return sorted((float(p.stem.rsplit("beta", 1)[1]), p) for p in paths)
