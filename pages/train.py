@@ -15,6 +15,7 @@ from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data.datasets import is_available
 from lvm_core.factors.density import reference_vae
 from lvm_core.jobs import INTERRUPTED, registry
+from lvm_core.jobs.fairness import is_teacher, teacher_view_enabled
 from lvm_core.training.defaults import default_configs, default_hidden
 
 POLL_S = 1.0
@@ -84,7 +85,7 @@ def start() -> None:
 
 def stop(job_id: str) -> None:
     try:
-        jobs.stop(job_id, owner=session_token())
+        jobs.stop(job_id, owner=session_token(), teacher_token=st.session_state.get("train_teacher_token", ""))
     except LvmError as exc:
         st.session_state.train_error = str(exc)
 
@@ -149,6 +150,19 @@ def debias_form() -> None:
                       "error on the rarest tenth of the test images.")
 
 
+def teacher_form() -> None:
+    """The teacher's view (LVM_ADMIN_TOKEN set): the token, then every run of the server."""
+    if not teacher_view_enabled():
+        return
+    with st.expander("Teacher's view"):
+        token = st.text_input("Teacher's token", type="password", key="train_teacher_token",
+                              help="The server's LVM_ADMIN_TOKEN: lists every run and can stop any")
+        if token and not is_teacher(token):
+            st.error("That is not the teacher's token.")
+        elif token:
+            run_view.teacher_view(jobs, token, stop)
+
+
 def watched_job():
     """The run this session shows: its own newest, the one in the URL, else the newest running one."""
     runs = {j.id: j for j in jobs.jobs()}
@@ -193,8 +207,8 @@ def live(job_id: str, polling: bool) -> None:
     c, t = job.model_config, job.train_config
     st.caption(f"{describe(job)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · {t.epochs} epochs · "
                f"batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
-    run_view.status_line(job, p, jobs.ahead_of(job))
-    mine = job.owned_by(session_token())
+    run_view.status_line(job, p, jobs.place_in_line(job))
+    mine = job.owned_by(session_token()) or is_teacher(st.session_state.get("train_teacher_token", ""))
     if p.stoppable and mine:
         st.button("Stop", on_click=stop, args=(job.id,), key="train_stop",
                   help="Ends after the current step and keeps the last completed epoch")
@@ -232,6 +246,7 @@ except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting,
 jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()
+teacher_form()
 job = watched_job()
 if job is None:
     st.info("No runs on this server yet: choose settings above and press Train.")
