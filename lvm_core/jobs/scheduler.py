@@ -16,6 +16,7 @@ from lvm_core.errors import LvmError
 from lvm_core.jobs import fairness, records, worker
 from lvm_core.jobs.job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
 from lvm_core.jobs.naming import free_stem
+from lvm_core.models import memory
 from lvm_core.jobs.processes import plain_main_module, worker_context
 
 MAX_QUEUED = 4                  # more than this waiting: submit() says the trainer is busy
@@ -84,6 +85,7 @@ class JobRegistry:
         with self._lock:
             fairness.check_session(self.jobs(), owner, self.session_limits)
             fairness.max_run_seconds()   # a bad LVM_MAX_RUN_MINUTES is said here, not in a watcher thread
+            memory.check_fits(model_config, train_config.batch_size, training=True, what="this run")
             if self.waiting() >= self.max_queued:
                 raise TrainingBusy(f"the trainer is busy: {self.running()} run(s) going and {self.waiting()} "
                                    "waiting; try again when one has finished")
