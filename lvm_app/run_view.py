@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lvm_app.train_charts import pca_verdict
-from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
-from lvm_core.jobs.fairness import ordinal
+from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress, disk
+from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
@@ -60,8 +60,22 @@ def status_line(job, p: Progress, place: int) -> None:
                 st.caption(why)
 
 
-def teacher_view(jobs, token: str, stop) -> None:
-    """Every run of the server, with a Stop button for each active one (stop(job_id) is the callback)."""
+def teacher_form(jobs, stop, delete) -> None:
+    """The teacher's view (LVM_ADMIN_TOKEN set): the token, then every run of the server."""
+    if not teacher_view_enabled():
+        return
+    with st.expander("Teacher's view"):
+        token = st.text_input("Teacher's token", type="password", key="train_teacher_token",
+                              help="The server's LVM_ADMIN_TOKEN: lists every run and can stop any")
+        if token and not is_teacher(token):
+            st.error("That is not the teacher's token.")
+        elif token:
+            teacher_view(jobs, stop, delete)
+
+
+def teacher_view(jobs, stop, delete) -> None:
+    """Every run of the server, with a Stop button for each active one, and every user model with a
+    Delete button (stop(job_id) and delete(file_name) are the callbacks)."""
     runs = jobs.jobs()
     st.caption(f"{len(runs)} run(s) on this server; {jobs.running()} training, {jobs.waiting()} waiting.")
     for job in runs:
@@ -73,3 +87,9 @@ def teacher_view(jobs, token: str, stop) -> None:
                       (f" · {job.message}" if job.message else ""))
         if job.active:
             button.button("Stop", key=f"teacher_stop_{job.id}", on_click=stop, args=(job.id,))
+    used, budget = disk.used_bytes(jobs.models_dir), disk.budget_bytes()
+    st.caption(f"User models folder: {used / disk.MB:,.1f} MB of {budget / disk.MB:,.0f} MB (LVM_MODELS_MB).")
+    for name, size in disk.models(jobs.models_dir):
+        left, right = st.columns([6, 1])
+        left.caption(f"`{name}` · {size / disk.MB:.1f} MB")
+        right.button("Delete", key=f"teacher_delete_{name}", on_click=delete, args=(name,))

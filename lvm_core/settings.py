@@ -43,6 +43,8 @@ SETTINGS = {s.name: s for s in (
             "run (unset: no teacher view)"),
     Setting("LVM_MODEL_MEMORY_MB", "1024", "a run (or a model's forward pass) whose estimated memory exceeds this "
             "is refused before anything is allocated; inference batches shrink to fit"),
+    Setting("LVM_MODELS_MB", "2048", "the user models folder's size cap: when full, a Train-page run is refused"),
+    Setting("LVM_KEEP_RUN_LOGS", "20", "TensorBoard run logs kept in the user models folder (older ones deleted)"),
     Setting("LVM_LIVE_DECODING", "1", "0: decode sliders and the scrubber on the server, not in the browser"),
     Setting("LVM_LIVE_MAP", "1", "0: draw the latent map with st.plotly_chart instead of the live component"),
     Setting("LVM_WARM_UP", "1", "0: no background loading and UMAP compilation after the server starts"),

@@ -14,8 +14,8 @@ from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data.datasets import is_available
 from lvm_core.factors.density import reference_vae
-from lvm_core.jobs import INTERRUPTED, registry
-from lvm_core.jobs.fairness import is_teacher, teacher_view_enabled
+from lvm_core.jobs import INTERRUPTED, disk, registry
+from lvm_core.jobs.fairness import is_teacher
 from lvm_core.training.defaults import default_configs, default_hidden
 
 POLL_S = 1.0
@@ -90,6 +90,13 @@ def stop(job_id: str) -> None:
         st.session_state.train_error = str(exc)
 
 
+def delete_model(file_name: str) -> None:
+    """The teacher's Delete: one model of the user models folder."""
+    if is_teacher(st.session_state.get("train_teacher_token", "")):
+        disk.delete_model(jobs.models_dir, file_name)
+        cache.models.clear()
+
+
 def use_model(path: Path, dataset: str) -> None:
     """Select a finished run's checkpoint in the sidebar (before the sidebar's widgets are drawn)."""
     cache.models.clear()
@@ -148,19 +155,6 @@ def debias_form() -> None:
                       f"{reference.label} (the Hidden factors page's *Rare styles*), so rare styles are seen more "
                       "often. The run then trains once more without re-weighting (twice the time) to compare the "
                       "error on the rarest tenth of the test images.")
-
-
-def teacher_form() -> None:
-    """The teacher's view (LVM_ADMIN_TOKEN set): the token, then every run of the server."""
-    if not teacher_view_enabled():
-        return
-    with st.expander("Teacher's view"):
-        token = st.text_input("Teacher's token", type="password", key="train_teacher_token",
-                              help="The server's LVM_ADMIN_TOKEN: lists every run and can stop any")
-        if token and not is_teacher(token):
-            st.error("That is not the teacher's token.")
-        elif token:
-            run_view.teacher_view(jobs, token, stop)
 
 
 def watched_job():
@@ -246,7 +240,7 @@ except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting,
 jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()
-teacher_form()
+run_view.teacher_form(jobs, stop, delete_model)
 job = watched_job()
 if job is None:
     st.info("No runs on this server yet: choose settings above and press Train.")

@@ -1,5 +1,5 @@
 """The Train page's fair queue in AppTest: a session's second run waits ("1st in line"), its third is
-refused in one line; the teacher's token lists and stops any run, a wrong one is refused."""
+refused in one line; the teacher's token lists and stops any run and deletes models, a wrong one is refused."""
 from __future__ import annotations
 
 import pytest
@@ -35,6 +35,10 @@ def test_a_session_s_runs_are_bounded_and_the_teacher_can_stop_them(monkeypatch)
         assert "That is not the teacher's token." in [e.value for e in teacher.error]
         assert not [b for b in teacher.button if b.key.startswith("teacher_stop_")]
         teacher.text_input(key="train_teacher_token").set_value("s3cret").run()
+        (registry().models_dir / "old.safetensors").write_bytes(b"x")
+        teacher.run()
+        teacher.button(key="teacher_delete_old.safetensors").click().run()
+        assert not (registry().models_dir / "old.safetensors").exists()
         teacher.button(key=f"teacher_stop_{second.id}").click().run()
         teacher.button(key=f"teacher_stop_{first.id}").click().run()
         assert not teacher.exception

@@ -13,7 +13,7 @@ from lvm_core import settings
 
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import LvmError
-from lvm_core.jobs import fairness, records, worker
+from lvm_core.jobs import disk, fairness, records, worker
 from lvm_core.jobs.job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
 from lvm_core.jobs.naming import free_stem
 from lvm_core.models import memory
@@ -86,6 +86,8 @@ class JobRegistry:
             fairness.check_session(self.jobs(), owner, self.session_limits)
             fairness.max_run_seconds()   # a bad LVM_MAX_RUN_MINUTES is said here, not in a watcher thread
             memory.check_fits(model_config, train_config.batch_size, training=True, what="this run")
+            disk.rotate_run_logs(out_dir)
+            disk.check_room(out_dir)
             if self.waiting() >= self.max_queued:
                 raise TrainingBusy(f"the trainer is busy: {self.running()} run(s) going and {self.waiting()} "
                                    "waiting; try again when one has finished")

@@ -101,7 +101,11 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
         load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
         return data
 
-    path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
+    try:
+        path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
+    except OSError as exc:   # a full disk or a folder made read-only during the run: say so, not "internal error"
+        raise LvmError(f"the trained model could not be saved ({exc.strerror or type(exc).__name__}) in the user "
+                       "models folder: free space there (or ask the teacher) and train again") from None
     result = outcome.fit
     kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
     skipped = tconf.debias_alpha > 0 and not outcome.compared and not result.stopped
