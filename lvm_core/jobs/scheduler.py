@@ -79,15 +79,18 @@ class JobRegistry:
 
     def submit(self, dataset: str, model_config: ModelConfig, train_config: TrainConfig,
                name: str = "", out_dir=None, owner: str = "") -> TrainingJob:
-        """Queue a run; it starts at once when a slot is free. Raises TrainingBusy when the queue is full.
+        """Queue a run; it starts at once when a slot is free. Raises, each with one line: TrainingBusy (the
+        queue is full), fairness.SessionBusy (this session has its runs), memory.ModelTooBig (over
+        LVM_MODEL_MEMORY_MB), disk.ModelsFolderFull (over LVM_MODELS_MB, or unwritable).
         (The configs bounded the run's size when they were made: lvm_core.config.)"""
         out_dir = Path(out_dir or self.models_dir).absolute()
+        fairness.max_run_seconds()   # a bad LVM_MAX_RUN_MINUTES is said here, not in a watcher thread
+        # Outside the lock: the first meta-device pass of a process takes seconds, the folder's size a walk.
+        memory.check_fits(model_config, train_config.batch_size, training=True, what="this run")
+        disk.rotate_run_logs(out_dir)
+        disk.check_room(out_dir)
         with self._lock:
             fairness.check_session(self.jobs(), owner, self.session_limits)
-            fairness.max_run_seconds()   # a bad LVM_MAX_RUN_MINUTES is said here, not in a watcher thread
-            memory.check_fits(model_config, train_config.batch_size, training=True, what="this run")
-            disk.rotate_run_logs(out_dir)
-            disk.check_room(out_dir)
             if self.waiting() >= self.max_queued:
                 raise TrainingBusy(f"the trainer is busy: {self.running()} run(s) going and {self.waiting()} "
                                    "waiting; try again when one has finished")
