@@ -67,7 +67,8 @@ class JobRegistry:
         return Path(self._models_dir or settings.models_dir()).absolute()
 
     def warm_up(self) -> None:
-        """Start the worker server in the background, once, so the first run need not wait for torch."""
+        """Start the worker server in the background, once, so the first run need not wait for torch, and
+        make the meta device's one-off set-up (~3 s) so the first submit's memory check is quick."""
         with self._lock:
             if self._warm:
                 return
@@ -75,6 +76,7 @@ class JobRegistry:
         def start() -> None:
             with plain_main_module():
                 self._ctx.Process(target=worker.ready, daemon=True).start()
+            memory.warm_up()
         threading.Thread(target=start, name="lvm-train-warm-up", daemon=True).start()
 
     def submit(self, dataset: str, model_config: ModelConfig, train_config: TrainConfig,

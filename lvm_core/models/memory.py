@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from lvm_core import settings
+from lvm_core.config import ModelConfig
 from lvm_core.errors import InvalidInput
 from lvm_core.models import MODEL_KINDS
 
@@ -116,3 +117,8 @@ def batch_that_fits(config, largest: int, training: bool = False) -> int:
     one = estimate(config, 1, training)
     room = budget_bytes() - one.weight_bytes
     return max(1, min(largest, room // max(one.activation_bytes, 1)))
+
+
+def warm_up() -> None:
+    """A first meta-device pass of a small conv model: torch loads its meta kernels once per process (~3 s)."""
+    layer_outputs(ModelConfig(kind="ae", arch="conv", image_shape=(1, 8, 8), latent_dim=2, hidden=(4,)))
