@@ -25,6 +25,7 @@ from lvm_core.generation.inference import EncodedSplit, encode_split
 from lvm_core.maps.store import LatentMap, MapKey, MapStore
 from lvm_core.maps.projection import OnProgress, warm_up_umap
 from lvm_core.analysis.quality import Classifier, find_classifier
+from lvm_core.models.memory import ModelTooBig, check_fits
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
@@ -49,12 +50,22 @@ def open_model(path) -> Checkpoint:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
     """mtime_ns keys the cache so a retrained file is reloaded."""
-    return load_checkpoint(path)
+    return _fits(load_checkpoint(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def checkpoint_from_bytes(digest: str, _data: bytes, name: str) -> Checkpoint:
-    return load_checkpoint(_data, name=name)
+    return _fits(load_checkpoint(_data, name=name))
+
+
+def _fits(ckpt: Checkpoint) -> Checkpoint:
+    """A model whose one-image forward pass alone would exceed the server's memory budget is refused before
+    any page encodes with it (a small file can describe huge activations: lvm_core.models.memory)."""
+    try:
+        check_fits(ckpt.config, 1, training=False, what=ckpt.name or "this model")
+    except ModelTooBig as exc:
+        raise CheckpointError(str(exc)) from None
+    return ckpt
 
 
 def dataset(name: str, split: str) -> ImageDataset:

@@ -113,10 +113,12 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
     """Run spec from data to metrics. Raises LvmError (bad data, a missing reference model) and
     TrainingDiverged (a NaN loss: nothing to save); a stopped run returns with what it completed."""
     from lvm_core.factors.density import debias_split, effective_sample_size
+    from lvm_core.models.memory import check_fits
     from lvm_core.training.distributed import fit_across_processes, is_main_process
     from lvm_core.training.threads import CpuShare, free_cpu_threads, set_cpu_threads
 
     hooks = hooks or RunHooks()
+    check_fits(spec.model, spec.train.batch_size, training=True, what="this run")   # before anything is allocated
     tconf, share = spec.train, None
     if tconf.threads is None and resolve_device(tconf.device).type == "cpu":
         # The cores free now (both of an idle 2-core machine, one beside a class). An MLP's weights are the
