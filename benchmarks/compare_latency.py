@@ -1,4 +1,4 @@
-"""AE vs VAE: how long "🎲 New samples" takes on a warm server, and the old way beside it.
+"""AE vs VAE: how long "New samples" takes on a warm server, and the old way beside it.
 
 Starts the app (`streamlit run`) and headless Chromium, opens AE vs VAE on --dataset, waits until the
 first seed's scores are in (warm: models, codes, mixture and classifier loaded), then clicks

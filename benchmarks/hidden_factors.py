@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 import torch  # noqa: E402
 
 from lvm_core import ModelConfig, TrainConfig, load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.factors.density import compare_debiased_training  # noqa: E402
+from lvm_core.training.run import RunSpec, train_run  # noqa: E402
 from lvm_core.factors.report import factor_report  # noqa: E402
 from lvm_core.factors.measure import measure_factors, skeleton_length  # noqa: E402
 from lvm_core.analysis.quality import find_classifier  # noqa: E402
@@ -72,18 +72,21 @@ def check_pair(kinds: dict, train, test, classifier) -> list[str]:
 
 
 def debiased_training(train, test, epochs: int, alpha: float, seed: int) -> None:
-    reference = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-mlp-32.safetensors").model
+    """The one training run (lvm_core.training.run) with re-weighting: it trains its plain twin and measures
+    both on the test split's rarest decile."""
     config = ModelConfig(kind="ae", arch="mlp", image_shape=train.image_shape, latent_dim=32, hidden=(128,))
-    tconf = TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, seed=seed)
+    tconf = TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, seed=seed, threads=1, debias_alpha=alpha)
     t = time.perf_counter()
-    result = compare_debiased_training(reference, config, tconf, train.images, test.images, alpha, seed)
+    outcome = train_run(RunSpec("mnist", config, tconf, download=False,
+                                debias_from=str(ROOT / "checkpoints" / "mnist-vae-mlp-32.safetensors")))
+    m = outcome.metrics
     print(f"\nDebiased training: MLP AE 784-128-32, {epochs} epochs, seed {seed}, weights 1/density^{alpha:g} of "
-          f"mnist-vae-mlp-32's codes (effective sample size {result.effective_sample_size:,.0f} of {len(train):,}); "
-          f"{time.perf_counter() - t:.0f} s for both runs [{load()}]")
-    print(f"  rarest decile of the test split  plain (baseline) {result.plain.rare:.5f}   debiased "
-          f"{result.debiased.rare:.5f}   ratio {result.rare_ratio:.3f}")
-    print(f"  whole test split                 plain (baseline) {result.plain.overall:.5f}   debiased "
-          f"{result.debiased.overall:.5f}   ratio {result.overall_ratio:.3f}")
+          f"mnist-vae-mlp-32's codes (effective sample size {outcome.effective_sample_size:,.0f} of "
+          f"{len(train):,}); {time.perf_counter() - t:.0f} s for both runs [{load()}]")
+    print(f"  rarest decile of the test split  plain (baseline) {m['rare_decile_mse_plain']:.5f}   debiased "
+          f"{m['rare_decile_mse']:.5f}   ratio {m['rare_decile_mse'] / m['rare_decile_mse_plain']:.3f}")
+    print(f"  whole test split                 plain (baseline) {m['mse_plain']:.5f}   debiased "
+          f"{m['mse']:.5f}   ratio {m['mse'] / m['mse_plain']:.3f}")
 
 
 def main() -> None:

@@ -44,6 +44,11 @@ applications() {
     $T --model ae --arch mlp --dataset mnist --hidden 128 --epochs 20 --latent-dim $z --out checkpoints/sweep/mnist-ae-mlp-$z.safetensors
   done
   $PY -m lvm_core sweep checkpoints/sweep/mnist-ae-mlp-*.safetensors --out checkpoints/nonlinear_pca_mnist.json
+  # The β sweep of the Hidden factors page's Scores tab and benchmarks/disentanglement.py (the train
+  # command's defaults otherwise: MNIST, 10 epochs; ~100 s each on 2 cores)
+  for B in 0.5 1 2 4 8; do
+    $PY -m lvm_core train --model vae --beta $B --latent-dim 10 --out checkpoints/sweep/mnist-vae-mlp-10-beta$B.safetensors
+  done
 }
 
 # The LeNets that score sample quality (Fréchet distance, confidence) on the Compare page and in

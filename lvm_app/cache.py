@@ -24,6 +24,8 @@ from lvm_core.data.datasets import is_available
 from lvm_core.generation.inference import EncodedSplit, encode_split
 from lvm_core.maps.store import LatentMap, MapKey, MapStore
 from lvm_core.maps.projection import OnProgress, warm_up_umap
+from lvm_core.analysis.quality import Classifier, find_classifier
+from lvm_core.models.memory import check_checkpoint
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
@@ -48,12 +50,18 @@ def open_model(path) -> Checkpoint:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _checkpoint_from_path(path: str, mtime_ns: int) -> Checkpoint:
     """mtime_ns keys the cache so a retrained file is reloaded."""
-    return load_checkpoint(path)
+    return _fits(load_checkpoint(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def checkpoint_from_bytes(digest: str, _data: bytes, name: str) -> Checkpoint:
-    return load_checkpoint(_data, name=name)
+    return _fits(load_checkpoint(_data, name=name))
+
+
+def _fits(ckpt: Checkpoint) -> Checkpoint:
+    """A model whose one-image forward pass alone would exceed the server's memory budget is refused before
+    any page encodes with it (a small file can describe huge activations: lvm_core.models.memory)."""
+    return check_checkpoint(ckpt)
 
 
 def dataset(name: str, split: str) -> ImageDataset:
@@ -119,6 +127,13 @@ def encoded(digest: str, _ckpt: Checkpoint, split: str) -> EncodedSplit:
     """Codes, reconstructions and errors for a whole split, once per model content and split."""
     data = dataset(_ckpt.dataset, split)
     return encode_split(_ckpt.model, data.images, data.labels)   # raises CheckpointError for NaN/inf codes
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def classifier(dataset: str) -> Classifier | None:
+    """The shipped LeNet of a dataset (sample quality, identity kept); None when there is none. A damaged
+    file raises CheckpointError."""
+    return find_classifier(dataset)
 
 
 @st.cache_data(ttl=5, show_spinner=False)

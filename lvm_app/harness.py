@@ -15,6 +15,9 @@ Helpers for driving the app:
     choose_plotly_tool(page, "select")         press a chart toolbar button (select, lasso, pan, zoom)
     box_select(page, (x0, y0), (x1, y1))       choose the box tool and drag a box in data coordinates
     isolated_points(points, k)                 k points of plotly_points(...) that stand apart on screen
+    cut_labels(page)                           widget and tab labels whose text is wider than their box
+    map_on_screen(page), sidebar_width(page)   the Latent space map's box (asserted inside the viewport);
+                                               the sidebar's width
 
 Tests using these get `@pytest.mark.browser` and `requires_chromium`; they skip only when
 /usr/bin/chromium is missing (CI installs it).
@@ -227,3 +230,33 @@ def isolated_points(points: list[dict], k: int) -> list[dict]:
     inner = np.flatnonzero(((xy > lo) & (xy < hi)).all(1))
     dist, _ = NearestNeighbors(n_neighbors=2).fit(xy).kneighbors(xy[inner])
     return [points[i] for i in inner[np.argsort(-dist[:, 1])[:k]]]
+
+
+# --- Layout on a projector (test_browser_layout.py, test_browser_tour.py) ---
+
+# a label whose text is wider than its box is cut ("3.." for "3-D"); tab labels count as labels too
+_CUT_LABELS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stWidgetLabel"] p, [data-testid="stMain"] [role="tab"] p')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+_SIDEBAR_WIDTH_JS = "() => document.querySelector('[data-testid=stSidebar]')?.getBoundingClientRect().width ?? 0"
+MAP = '[data-testid="stMain"] .js-plotly-plot, [data-testid="stMain"] iframe'   # the Latent space map, either way
+
+
+def cut_labels(page) -> list[str]:
+    """The texts of the visible widget and tab labels that are cut."""
+    return page.evaluate(_CUT_LABELS_JS)
+
+
+def sidebar_width(page) -> float:
+    """CSS px the sidebar takes on screen (0 when collapsed or absent)."""
+    return page.evaluate(_SIDEBAR_WIDTH_JS)
+
+
+def map_on_screen(page) -> dict:
+    """The Latent space map's bounding box {x, y, width, height}, once it is drawn and the script is idle,
+    after asserting that the whole map is inside the viewport, top to bottom."""
+    page.wait_for_selector(MAP)
+    wait_idle(page, settle_ms=300)
+    box = page.locator(MAP).first.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"] + 1, box
+    return box

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lvm_app.train_charts import pca_verdict
-from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress
+from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress, disk
+from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
@@ -37,12 +38,13 @@ def debias_row(metrics: dict) -> None:
                       help="What re-weighting costs (or gains) on all the test images")
 
 
-def status_line(job, p: Progress, ahead: int) -> None:
-    """Where the run is: queued, a progress bar while training, else its outcome and scores."""
+def status_line(job, p: Progress, place: int) -> None:
+    """Where the run is: queued (place: 1 for the next to start), a progress bar while training, else its
+    outcome and scores."""
     t = job.train_config
     if p.status == QUEUED:
-        more = f", and {ahead} more run(s) wait before this one" if ahead else ""
-        st.progress(0.0, text=f"Queued: another run is training on this machine{more}; this one starts after")
+        st.progress(0.0, text=f"Queued: {ordinal(max(place, 1))} in line; it starts when a run on this machine "
+                              "ends (one run per session trains at a time)")
     elif p.active and p.phase == "training":
         eta = f" · about {p.eta:.0f} s left" if p.eta is not None else ""
         st.progress(p.fraction, text=f"Training · epoch {min(p.epoch + 1, t.epochs)}/{t.epochs} · "
@@ -57,3 +59,38 @@ def status_line(job, p: Progress, ahead: int) -> None:
                               job.model_config.kind == "vae")
             if why:
                 st.caption(why)
+
+
+def teacher_form(jobs, stop, delete) -> None:
+    """The teacher's view (LVM_ADMIN_TOKEN set): the token, then every run of the server."""
+    if not teacher_view_enabled():
+        return
+    with st.expander("Teacher's view"):
+        token = st.text_input("Teacher's token", type="password", key="train_teacher_token",
+                              help="The server's LVM_ADMIN_TOKEN: lists every run and can stop any")
+        if token and not is_teacher(token):
+            st.error("That is not the teacher's token.")
+        elif token:
+            teacher_view(jobs, stop, delete)
+
+
+def teacher_view(jobs, stop, delete) -> None:
+    """Every run of the server, with a Stop button for each active one, and every user model with a
+    Delete button (stop(job_id) and delete(file_name) are the callbacks)."""
+    runs = jobs.jobs()
+    st.caption(f"{len(runs)} run(s) on this server; {jobs.running()} training, {jobs.waiting()} waiting.")
+    for job in runs:
+        name, owner, state, button = st.columns([3, 1, 2, 1])
+        name.write(f"`{job.name}` · {markdown_plain(job.dataset)}")      # the name is a safe stem
+        owner.caption(f"session {job.owner[:6] or '(script)'}")
+        place = jobs.place_in_line(job)
+        state.caption(f"{job.status}" + (f" · {ordinal(place)} in line" if place else "") +
+                      (f" · {markdown_plain(job.message, MESSAGE_LIMIT)}" if job.message else ""))
+        if job.active:
+            button.button("Stop", key=f"teacher_stop_{job.id}", on_click=stop, args=(job.id,))
+    used, budget = disk.used_bytes(jobs.models_dir), disk.budget_bytes()
+    st.caption(f"User models folder: {used / disk.MB:,.1f} MB of {budget / disk.MB:,.0f} MB (LVM_MODELS_MB).")
+    for name, size in disk.models(jobs.models_dir):
+        left, right = st.columns([6, 1])
+        left.caption(f"{markdown_plain(name)} · {size / disk.MB:.1f} MB")   # any file dropped in the folder
+        right.button("Delete", key=f"teacher_delete_{name}", on_click=delete, args=(name,))

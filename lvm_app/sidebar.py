@@ -11,7 +11,7 @@ from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
-from . import cache
+from . import cache, state
 from .own_datasets import own_dataset_ok
 from .routing import require_router
 
@@ -60,9 +60,9 @@ def render_sidebar() -> Selection | None:
                 return None
             paths = [str(e.path) for e in choices]
             default = _default_model(choices, DEFAULT_MODELS.get(dataset))
-            if st.session_state.get("model_path") not in paths:
-                st.session_state.model_path = paths[default]
-            path = st.selectbox("Model", paths, key="model_path",
+            if st.session_state.get(state.MODEL_PATH) not in paths:
+                st.session_state[state.MODEL_PATH] = paths[default]
+            path = st.selectbox("Model", paths, key=state.MODEL_PATH,
                                 format_func=lambda p: choices[paths.index(p)].label)
             try:
                 ckpt = cache.open_model(path)
@@ -110,9 +110,9 @@ def _default_model(choices, name: str | None) -> int:
 
 def _forget_selection_when_changed(dataset: str, split: str) -> None:
     """A selected index points into one split of one dataset; drop it when either changes."""
-    if st.session_state.get("selection_of") != (dataset, split):
-        st.session_state.selection_of = (dataset, split)
-        st.session_state.selected_index = None
+    if st.session_state.get(state.SELECTION_OF) != (dataset, split):
+        st.session_state[state.SELECTION_OF] = (dataset, split)
+        st.session_state[state.SELECTED] = None
         st.session_state.selected_indices = None
 
 

@@ -1,23 +1,21 @@
 """The Train page's figures. A watched run is polled every second, so each figure is rebuilt only
-when its data changed (a new epoch, a new bin of the step curve) and is otherwise reused: watching
+when its data changed (a new epoch, a new bin of the step curve) and is otherwise reused, by every
+session watching (st.cache_resource keyed by the run and what changed, the 64 newest kept): watching
 a run must not take the CPU the run needs. graph_objects, not plotly express (~10x cheaper)."""
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
-from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 
 from lvm_app.plots import CLASS_COLOURS, PAIR_COLOURS, log_axis
 from lvm_core.jobs import Progress
 from lvm_core.text import plain
 
 MARGIN = dict(l=0, r=0, t=40, b=0)
-_FIGURES: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+FIGURES_KEPT = 64
 
 
 def integer_ticks(fig: go.Figure, last: int) -> go.Figure:
@@ -25,60 +23,54 @@ def integer_ticks(fig: go.Figure, last: int) -> go.Figure:
     return fig.update_xaxes(tickmode="linear", tick0=0, dtick=max(1, math.ceil(last / 10)))
 
 
-def cached(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
-    """build() once per key (job id + what the figure shows), shared by every session watching."""
-    with _LOCK:
-        if key in _FIGURES:
-            _FIGURES.move_to_end(key)
-            return _FIGURES[key]
-    fig = build()
-    with _LOCK:
-        _FIGURES[key] = fig
-        while len(_FIGURES) > 64:
-            _FIGURES.popitem(last=False)
-    return fig
-
-
 def step_figure(job_id: str, curve: tuple[np.ndarray, np.ndarray], variational: bool) -> go.Figure:
     """Training loss per step, from the run's binned curve (a few hundred points at most)."""
-    def build():
-        fig = go.Figure(go.Scatter(x=curve[0], y=curve[1], mode="lines", name="train", line_color=PAIR_COLOURS[0]))
-        fig.update_yaxes(**log_axis(curve[1]) if variational else {"type": "linear"})
-        fig.update_layout(title="Training loss per step", xaxis_title="step", height=230, margin=MARGIN)
-        return fig.update_xaxes(tickformat="d")
-    return cached(("steps", job_id, len(curve[0]), float(curve[0][-1])), build)
+    return _step_figure(job_id, len(curve[0]), float(curve[0][-1]), variational, curve)
+
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _step_figure(job_id: str, bins: int, last_step: float, variational: bool, _curve) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=_curve[0], y=_curve[1], mode="lines", name="train", line_color=PAIR_COLOURS[0]))
+    fig.update_yaxes(**log_axis(_curve[1]) if variational else {"type": "linear"})
+    fig.update_layout(title="Training loss per step", xaxis_title="step", height=230, margin=MARGIN)
+    return fig.update_xaxes(tickformat="d")
 
 
 def epoch_figures(job_id: str, history: list[dict], variational: bool) -> list[go.Figure]:
     """Each loss term per epoch, train against test, in two contrasting colours."""
     terms = {"recon": "Reconstruction", "kl": "KL to the prior"} if variational else {"recon": "Reconstruction (MSE)"}
-    epochs = [r["epoch"] for r in history]
+    return [_epoch_figure(job_id, len(history), key, title, history) for key, title in terms.items()]
 
-    def build(key: str, title: str) -> go.Figure:
-        fig = go.Figure([go.Scatter(x=epochs, y=[r.get(prefix + key) for r in history], mode="lines+markers",
-                                    name=split, line_color=colour)
-                         for (split, prefix), colour in zip((("train", ""), ("test", "test_")), PAIR_COLOURS)])
-        fig.update_layout(title=f"{title} per epoch", xaxis_title="epoch", height=260, margin=MARGIN)
-        return integer_ticks(fig, max(epochs))
-    return [cached(("epochs", job_id, len(history), key), lambda: build(key, title)) for key, title in terms.items()]
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _epoch_figure(job_id: str, epochs_done: int, key: str, title: str, _history: list[dict]) -> go.Figure:
+    epochs = [r["epoch"] for r in _history]
+    fig = go.Figure([go.Scatter(x=epochs, y=[r.get(prefix + key) for r in _history], mode="lines+markers",
+                                name=split, line_color=colour)
+                     for (split, prefix), colour in zip((("train", ""), ("test", "test_")), PAIR_COLOURS)])
+    fig.update_layout(title=f"{title} per epoch", xaxis_title="epoch", height=260, margin=MARGIN)
+    return integer_ticks(fig, max(epochs))
 
 
 def snapshot_map_figure(job_id: str, progress: Progress, class_names, index: int) -> go.Figure:
     """One snapshot of the fixed test subset in the class colours of every other chart, on axes that
     fit every snapshot so far, so epochs compare."""
-    def build():
-        snap, labels = progress.snapshots[index], progress.labels
-        every = np.concatenate([s.points for s in progress.snapshots])
-        lo, hi = every.min(), every.max()
-        pad = 0.05 * (hi - lo + 1e-6)
-        fig = go.Figure([go.Scatter(x=snap.points[labels == k, 0], y=snap.points[labels == k, 1], mode="markers",
-                                    marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
-                                    name=plain(name))
-                         for k, name in enumerate(class_names)])
-        fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
-        title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"
-        return fig.update_layout(title=title, height=420, margin=MARGIN)
-    return cached(("map", job_id, len(progress.snapshots), index), build)
+    return _snapshot_map_figure(job_id, len(progress.snapshots), index, progress, tuple(class_names))
+
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _snapshot_map_figure(job_id: str, snapshots: int, index: int, _progress: Progress, _class_names) -> go.Figure:
+    snap, labels = _progress.snapshots[index], _progress.labels
+    every = np.concatenate([s.points for s in _progress.snapshots])
+    lo, hi = every.min(), every.max()
+    pad = 0.05 * (hi - lo + 1e-6)
+    fig = go.Figure([go.Scatter(x=snap.points[labels == k, 0], y=snap.points[labels == k, 1], mode="markers",
+                                marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                                name=plain(name))
+                     for k, name in enumerate(_class_names)])
+    fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
+    title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"
+    return fig.update_layout(title=title, height=420, margin=MARGIN)
 
 
 def pca_verdict(metrics: dict, latent_dim: int, epochs_done: int, variational: bool) -> str | None:

@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lvm_core.errors import InvalidInput
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = PROJECT_ROOT / "checkpoints"          # shipped models, their maps and classifiers
 
@@ -33,6 +35,16 @@ SETTINGS = {s.name: s for s in (
     Setting("LVM_MAP_CACHE_MB", "500", "computed maps are kept under this many megabytes (least recently "
             "used deleted first)"),
     Setting("LVM_MAX_TRAINING_RUNS", "1", "Train-page runs at once on this server (more wait in the queue)"),
+    Setting("LVM_SESSION_RUNS", "1", "Train-page runs one browser session may have training at once"),
+    Setting("LVM_SESSION_QUEUED", "1", "Train-page runs one browser session may have waiting (more: refused)"),
+    Setting("LVM_MAX_RUN_MINUTES", "30", "a Train-page run is stopped after this many minutes, keeping its "
+            "completed epochs"),
+    Setting("LVM_ADMIN_TOKEN", "", "the teacher's token: typed on the Train page, it lists and can stop every "
+            "run (unset: no teacher view)"),
+    Setting("LVM_MODEL_MEMORY_MB", "1024", "a run (or a model's forward pass) whose estimated memory exceeds this "
+            "is refused before anything is allocated; inference batches shrink to fit"),
+    Setting("LVM_MODELS_MB", "2048", "the user models folder's size cap: when full, a Train-page run is refused"),
+    Setting("LVM_KEEP_RUN_LOGS", "20", "TensorBoard run logs kept in the user models folder (older ones deleted)"),
     Setting("LVM_LIVE_DECODING", "1", "0: decode sliders and the scrubber on the server, not in the browser"),
     Setting("LVM_LIVE_MAP", "1", "0: draw the latent map with st.plotly_chart instead of the live component"),
     Setting("LVM_WARM_UP", "1", "0: no background loading and UMAP compilation after the server starts"),
@@ -79,6 +91,20 @@ def datasets_file() -> Path:
 
 def map_cache_bytes() -> int:
     return int(float(raw("LVM_MAP_CACHE_MB")) * 2 ** 20)
+
+
+def number(name: str, minimum: float = 0, whole: bool = False) -> float:
+    """A numeric setting; a value that is not a number >= minimum is one InvalidInput naming the variable."""
+    text = raw(name)
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        kind = "a whole number" if whole else "a number"
+        raise InvalidInput(f"{name} must be {kind} of at least {minimum:g} ({SETTINGS[name].meaning}), not "
+                           f"{text!r}: fix it in the server's environment and restart it")
+    return value
 
 
 def torchrun(name: str, default: int) -> int:

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from lvm_app import cache
+from lvm_app import cache, state
 from lvm_app.plots import PAIR_COLOURS, log_axis, map_figure
 from lvm_app.sidebar import current
 from lvm_app.upload import STRIP_COLUMNS, strip, uploaded_image
@@ -116,7 +116,7 @@ with yours_tab:
     if source == "upload a picture":
         image = uploaded_image(sel.dataset, key="anomaly_upload")
     else:
-        index = st.session_state.get("selected_index")
+        index = st.session_state.get(state.SELECTED)
         index = index if index is not None and 0 <= index < len(data) else 0
         example = data.images[index].numpy()
         image = example if source == "a test image" else \

@@ -3,7 +3,7 @@ the VAE generates. Why, and the fix for the AE (sample where its codes are)."""
 import numpy as np
 import streamlit as st
 
-from lvm_app import cache, generate
+from lvm_app import cache, generate, pair, samples
 from lvm_app.sidebar import current
 from lvm_core import CheckpointError
 from lvm_core.data.images import enlarge, make_grid
@@ -20,7 +20,7 @@ st.title("AE vs VAE: sampling")
 st.caption("Both models squeeze an image into a code z and decode it back. Only the VAE is trained so that "
            "its codes fill N(0, I): decode random z ~ N(0, I) and see which one makes digits.")
 
-ae, vae = generate.pick_pair(sel.dataset)
+ae, vae = pair.pick_pair(sel.dataset)
 st.session_state.setdefault("drawn", (0, 0))        # (how many times the seed changed, the seed)
 
 
@@ -48,7 +48,7 @@ def typed_seed(key: str):
 
 
 try:
-    clf = generate.classifier(sel.dataset)
+    clf = cache.classifier(sel.dataset)
 except CheckpointError as exc:
     st.error(f"Sample quality cannot be scored: {markdown_plain(exc, MESSAGE_LIMIT)}")
     clf = None
@@ -59,8 +59,8 @@ def scoring(drawn: list, seed: int) -> list:
     """Futures of the floor's and each grid's SampleQuality (None where a grid cannot be scored)."""
     if clf is None:
         return [None] * (1 + len(GRIDS))
-    futures = [generate.real_quality_later(sel.dataset, clf)]
-    futures += [generate.sample_quality_later(ckpt.digest, ckpt, clf, prior, seed) if images is not None else None
+    futures = [samples.real_quality_later(sel.dataset, clf)]
+    futures += [samples.sample_quality_later(ckpt.digest, ckpt, clf, prior, seed) if images is not None else None
                 for (_, ckpt, prior), images in zip(GRIDS, drawn)]
     return futures
 
@@ -80,14 +80,14 @@ def show_scores(drawn: list, seed: int, waiting: bool):
         if images is None:
             continue
         if clf is None:
-            column.markdown(generate.quality_caption(None, None))
+            column.markdown(samples.quality_caption(None, None))
         elif failed := next((f.exception() for f in (futures[0], future) if f.done() and f.exception()), None):
             column.error(f"Sample quality cannot be scored: {failed}")
         elif q is None or floor is None:
-            column.caption("⏳ scoring 2,000 samples…")
+            column.caption(":material/hourglass_top: scoring 2,000 samples…")
         else:
-            column.markdown(f"**{generate.verdict(prior, q, ready, sel.dataset)}** · "
-                            + generate.quality_caption(q, floor))
+            column.markdown(f"**{samples.verdict(prior, q, ready, sel.dataset)}** · "
+                            + samples.quality_caption(q, floor))
     if waiting and all(f is None or f.done() for f in futures):
         st.rerun()
 
@@ -97,14 +97,15 @@ def sample_grids():
     decode their 64 samples at once; the scores come from the background scorer)."""
     left, right, _ = st.columns([1, 1, 3], vertical_alignment="bottom")
     seed, key = st.session_state.drawn[1], seed_key()
-    left.button("🎲 New samples", key="new_samples", on_click=new_samples, args=(seed,), width="stretch")
+    left.button("New samples", icon=":material/casino:", key="new_samples", on_click=new_samples, args=(seed,),
+                width="stretch")
     right.number_input("Seed", 0, MAX_SEED, seed, key=key, on_change=typed_seed, args=(key,))
     drawn = []
     for column, (title, ckpt, prior) in zip(st.columns(3), GRIDS):
         with column:
             st.subheader(title)
-            st.caption(generate.PRIORS[prior])
-            images = generate.samples(ckpt.digest, ckpt, prior, seed, GRID)
+            st.caption(samples.PRIORS[prior])
+            images = samples.samples(ckpt.digest, ckpt, prior, seed, GRID)
             if not np.isfinite(images).all():
                 st.error(f"{markdown_plain(ckpt.name)}: the decoder returned NaN; this checkpoint is broken.")
                 images = None

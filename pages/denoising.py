@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from lvm_app import cache
+from lvm_app import cache, state
 from lvm_app.sidebar import current
 from lvm_app.upload import show, uploaded_image
 from lvm_core.storage.catalog import find_model
@@ -46,7 +46,7 @@ else:
             st.session_state.denoise_draw = st.session_state.get("denoise_draw", -1) + 1
         index = int(np.random.default_rng(st.session_state.denoise_draw).integers(len(data)))
     else:
-        index = st.session_state.get("selected_index")
+        index = st.session_state.get(state.SELECTED)
         if index is None or not 0 <= index < len(data):
             st.caption("No point selected on the Latent space page: showing image 0.")
             index = 0

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache
+from lvm_app import cache, state
 from lvm_app import hidden_factors as hf
 from lvm_app.plots import PAIR_COLOURS, map_figure
 from lvm_app.sidebar import current
@@ -14,7 +14,7 @@ from lvm_app.upload import STRIP_COLUMNS, show, strip
 from lvm_core.factors.density import (DEFAULT_ALPHA, class_shares, effective_sample_size, rarest, resampling_weights,
                               weighted_histograms)
 from lvm_core.factors.directions import STEPS, traverse
-from lvm_core.factors.report import spaced
+from lvm_core.factors.report import beta_sweep, spaced
 from lvm_core.factors.measure import FACTORS, measure_factors
 from lvm_core.maps.projection import DEFAULT_N
 from lvm_core.text import clean, markdown_plain
@@ -46,11 +46,11 @@ p20, p80 = np.percentile(values, [20, 80])
 st.caption(f"{info.title} ({info.unit}) over the {len(values):,} {sel.split} images: median {np.median(values):.2f}, "
            f"20th–80th percentile {p20:.2f} … {p80:.2f}. Direction fitted on this split's codes.")
 direction = directions[factor]
-move_tab, remove_tab, rare_tab, probe_tab = st.tabs(["Move along it", "Remove it (debias)", "Rare styles",
-                                                     "How readable (AE vs VAE)"])
+move_tab, remove_tab, rare_tab, probe_tab, scores_tab = st.tabs(
+    ["Move along it", "Remove it (debias)", "Rare styles", "How readable (AE vs VAE)", "Scores (MIG · DCI · SAP)"])
 
 with move_tab:
-    chosen = st.session_state.get("selected_index")
+    chosen = st.session_state.get(state.SELECTED)
     if st.session_state.get("factors_index") is None or not 0 <= st.session_state.factors_index < len(data):
         st.session_state.factors_index = chosen if chosen is not None and 0 <= chosen < len(data) else 0
     left, right = st.columns([1, 2])
@@ -98,6 +98,13 @@ with remove_tab:
     hist.update_layout(barmode="overlay", height=280, xaxis_title=f"{info.title} ({info.unit})",
                        margin=dict(t=20, b=10))
     st.plotly_chart(hist, key="factors_removal_hist")
+    # erases with both methods on train-fitted erasers (encodes train codes): only when asked
+    if st.toggle("Compare with LEACE (least-squares concept erasure)", key="factors_leace"):
+        st.dataframe(hf.erasure_frame(hf.erasure(ckpt.digest, ckpt, factor)).style.format("{:.3f}", na_rep="–"))
+        st.caption(f"Both fitted on {hf.PROBE_TRAIN_N:,} train codes; the probe is a ridge regression refitted on "
+                   f"the erased train codes and scored on the erased test codes ({hf.REMOVAL_N:,} test images "
+                   "decoded). LEACE (Belrose et al., 2023) guarantees zero covariance with the factor: no linear "
+                   "probe beats the mean.")
 
 with rare_tab:
     log_p = hf.densities(ckpt.digest, ckpt, sel.split)
@@ -145,3 +152,26 @@ with probe_tab:
                "train codes (class: one-hot labels, averaged over classes). 1 = read exactly by a straight line; "
                "0 = no better than the mean." + ("" if len(pair) > 1 else " No matching model of the other kind "
                                                   "(same dataset, architecture and code size) to compare with."))
+
+with scores_tab:
+    # encodes train and test codes and fits regressors: seconds, so only when asked
+    if st.toggle("Score the codes (" + markdown_plain(ckpt.name) + ")", key="factors_scores"):
+        report = hf.scores(ckpt.digest, ckpt)
+        a, b, c, d = st.columns(4)
+        a.metric("MIG", f"{report['mig']:.3f}")
+        b.metric("DCI disentanglement", f"{report['dci']['disentanglement']:.3f}",
+                 f"completeness {report['dci']['completeness']:.3f}", delta_color="off")
+        c.metric("DCI informativeness", f"{report['dci']['informativeness']:.3f}")
+        d.metric("SAP", f"{report['sap']:.3f}", f"recon MSE {report['reconstruction_mse']:.4f}", delta_color="off")
+        matrix = st.radio("Matrix", list(hf.MATRICES), horizontal=True, key="factors_matrix",
+                          format_func=hf.MATRICES.get)
+        st.plotly_chart(hf.scores_heatmap(report, matrix), key="factors_scores_heatmap")
+    sweep = beta_sweep()
+    if sweep and st.toggle(f"β sweep: {len(sweep)} MNIST VAEs (MLP, 10-d codes)", key="factors_sweep"):
+        st.plotly_chart(hf.sweep_figure(hf.sweep(tuple(sweep))), key="factors_sweep_chart")
+        st.caption("A larger β buys disentanglement with reconstruction error (Higgins et al., 2017), if at all: "
+                   "`python benchmarks/disentanglement.py` prints the same numbers.")
+    st.caption("Against the measured factors and the label (1 = each factor held by one code dimension alone). "
+               "These scores disagree with each other and cannot be judged without labels of the factors "
+               "(Locatello et al., 2019): on the shipped MNIST models DCI ranks the conv AE above the MLP AE, MIG "
+               "and SAP the other way round.")

@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, generate
+from lvm_app import cache, generate, pair, state
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.components.live import path_scrubber
 from lvm_app.sidebar import current
@@ -29,11 +29,11 @@ sel = current()
 st.title("Interpolation")
 st.caption("Encode two images, walk along a path between their codes, decode each step. A smooth, "
            "plausible walk means the space between codes is filled with images the decoder knows.")
-pair = generate.pick_pair(sel.dataset)
+pair = pair.pick_pair(sel.dataset)
 data = cache.dataset(sel.dataset, sel.split)
 tile = max(1, FRAME_SIDE // data.images.shape[-1])
 n = len(data)
-selected = st.session_state.get("selected_index")
+selected = st.session_state.get(state.SELECTED)
 if st.session_state.get("interp_a") is None or not 0 <= st.session_state.interp_a < n:
     if selected is not None and 0 <= int(selected) < n:
         st.session_state.interp_a = int(selected)
@@ -82,13 +82,13 @@ if no_live:
         column.image(enlarge(decode(models[name].model, stops[name][at])[0], tile * 2), clamp=True,
                      output_format="PNG", caption=f"{name}, t = {t:.2f}")
 else:
-    st.caption("Drag: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
+    st.caption("Drag, or press Play: each frame is decoded in your browser as the slider moves (AE left, VAE right).")
     path_scrubber(models, stops, token=f"{a}-{b}-{method}-{pair[0].digest[:8]}-{pair[1].digest[:8]}",
                   side=SCRUB_SIDE)
 
 # one GIF, AE above VAE, so both walks play side by side
 stacked = np.concatenate([frames["AE"], np.ones_like(frames["AE"][:, :1]), frames["VAE"]], axis=1)
-st.download_button("⬇ Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2),
+st.download_button("Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2), icon=":material/download:",
                    file_name=f"interpolation-{file_stem(sel.dataset)}-{a}-{b}-{method}.gif", mime="image/gif",
                    key="interp_gif", on_click="ignore")
 

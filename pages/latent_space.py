@@ -2,7 +2,7 @@
 import numpy as np
 import streamlit as st
 
-from lvm_app import cache, plots
+from lvm_app import cache, plots, state
 from lvm_app.components import decoder_data, resend_if_missing
 from lvm_app.components import latent_map as live_map
 from lvm_app.exports import map_download_button
@@ -38,25 +38,26 @@ st.title("Latent space")
 
 total = cache.split_size(sel.dataset, sel.split)
 n_options = [n for n in N_CHOICES if n < total] + [total]
-if st.session_state.get("map_n") not in n_options:
-    st.session_state.map_n = min(n_options, key=lambda n: abs(n - DEFAULT_N))
+if st.session_state.get(state.MAP_N) not in n_options:
+    st.session_state[state.MAP_N] = min(n_options, key=lambda n: abs(n - DEFAULT_N))
 with st.container(horizontal=True, vertical_alignment="bottom"):
     if len(n_options) > 1:   # a split of a few hundred images has one choice: no lone dot of a slider
-        n = st.select_slider("Points on the map", n_options, key="map_n", format_func=lambda v: f"{v:,}",
+        n = st.select_slider("Points on the map", n_options, key=state.MAP_N, format_func=lambda v: f"{v:,}",
                              width=180)
     else:
         n = n_options[0]
-    three_d = st.toggle("3-D", key="map_3d", disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
+    three_d = st.toggle("3-D", key=state.MAP_3D, disabled=latent_dim < 3, help="Needs a code of 3 or more numbers.")
     dims = 3 if three_d and latent_dim >= 3 else 2
     methods = available_methods(latent_dim, dims)
     if (st.session_state.get("map_method_for", ckpt.digest) != ckpt.digest
-            or st.session_state.get("map_method") not in methods):
+            or st.session_state.get(state.MAP_METHOD) not in methods):
         # another model: its t-SNE/UMAP map is shown only when stored (computed only when asked for)
-        st.session_state.map_method = default_method(latent_dim, lambda m: cache.has_map(ckpt, sel.split, n, m, dims),
-                                                     st.session_state.get("map_method"), dims)
+        stored = lambda m: cache.has_map(ckpt, sel.split, n, m, dims)  # noqa: E731
+        st.session_state[state.MAP_METHOD] = default_method(latent_dim, stored, st.session_state.get(state.MAP_METHOD),
+                                                            dims)
     st.session_state.map_method_for = ckpt.digest
-    method = st.radio("Projection", methods, key="map_method", format_func=METHODS.get, horizontal=True)
-    colour_by = st.selectbox("Colour by", COLOURS, key="map_colour", width=170)
+    method = st.radio("Projection", methods, key=state.MAP_METHOD, format_func=METHODS.get, horizontal=True)
+    colour_by = st.selectbox("Colour by", COLOURS, key=state.MAP_COLOUR, width=170)
 
     params = {}
     if method in ("tsne", "umap"):
@@ -158,7 +159,7 @@ def select(event) -> None:
     else:   # a click, or a cleared selection: the gallery closes
         st.session_state.selected_indices = None
         if len(picked):
-            st.session_state.selected_index = int(picked[0])
+            st.session_state[state.SELECTED] = int(picked[0])
 
 
 def remember(event, chart: str) -> None:
@@ -184,7 +185,7 @@ def ring(fig, index: int | None) -> None:
 
 def draw_map(chart: str, view: dict, live: bool) -> None:
     """The map, drawn in the browser (hover preview, no rerun) or, where that cannot run, by st.plotly_chart."""
-    selected = st.session_state.get("selected_index")
+    selected = st.session_state.get(state.SELECTED)
     if live:
         header = live_map.map_header(chart, method, METHODS[method], ckpt.class_names, len(latent_map), ckpt.digest)
         enc = cache.encoded(ckpt.digest, ckpt, sel.split)
@@ -208,7 +209,7 @@ def draw_map(chart: str, view: dict, live: bool) -> None:
 
 
 def _typed_index() -> None:
-    st.session_state.selected_index = st.session_state.point_box
+    st.session_state[state.SELECTED] = st.session_state.point_box
     st.session_state.selected_indices = None
 
 
@@ -236,9 +237,9 @@ def explorer() -> None:
     if region is not None and len(region):
         show_gallery(np.asarray(region))
         return
-    index = st.session_state.get("selected_index")
+    index = st.session_state.get(state.SELECTED)
     if index is not None and not 0 <= index < total:
-        index = st.session_state.selected_index = None
+        index = st.session_state[state.SELECTED] = None
     st.session_state.point_box = index
     st.number_input("Point (index in the split)", 0, total - 1, None, key="point_box", on_change=_typed_index,
                     placeholder="click a point on the map, or type an index", width=320)

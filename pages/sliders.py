@@ -3,7 +3,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lvm_app import cache, generate
+from lvm_app import cache, generate, state
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
@@ -33,7 +33,7 @@ st.caption(f"One slider per latent dimension of {markdown_plain(ckpt.title, 200)
            f"percentile of the {sel.split} codes along it. "
            f"Most {'used (KL to the prior)' if variational else 'spread-out'} first.")
 
-selected = st.session_state.get("selected_index")
+selected = st.session_state.get(state.SELECTED)
 has_selected = selected is not None and 0 <= int(selected) < len(enc.codes)
 st.session_state.setdefault("slider_seed", 0)
 if st.session_state.get("slider_start") not in STARTS:
@@ -44,19 +44,19 @@ def randomize():
     st.session_state.slider_seed += 1
     st.session_state.slider_start = "random"
     st.session_state.slider_token = None    # new start: sliders move to it
-    st.session_state.link_code = None
+    st.session_state[state.LINK_CODE] = None
 
 
 def reset():
     st.session_state.slider_token = None
-    st.session_state.link_code = None       # a linked code was the start until now
+    st.session_state[state.LINK_CODE] = None       # a linked code was the start until now
 
 
 left, middle, right = st.columns([4, 1, 1], vertical_alignment="bottom")
 start = left.radio("Start from", list(STARTS), key="slider_start", format_func=STARTS.get, horizontal=True,
                    on_change=reset)
-middle.button("↺ Reset", on_click=reset, width="stretch", key="slider_reset")
-right.button("🎲 Randomize", on_click=randomize, width="stretch", key="slider_randomize")
+middle.button("Reset", icon=":material/restart_alt:", on_click=reset, width="stretch", key="slider_reset")
+right.button("Randomize", icon=":material/casino:", on_click=randomize, width="stretch", key="slider_randomize")
 if start == "selected" and not has_selected:
     st.info("No point is selected: click one on the Latent space map. Starting from the mean code.")
     start = "mean"

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from lvm_app import cache, routing, run_view, train_charts
+from lvm_app import cache, routing, run_view, state, train_charts
 from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data.datasets import is_available
 from lvm_core.factors.density import reference_vae
-from lvm_core.jobs import INTERRUPTED, registry
+from lvm_core.jobs import INTERRUPTED, disk, registry
+from lvm_core.jobs.fairness import is_teacher
 from lvm_core.training.defaults import default_configs, default_hidden
 from lvm_core.text import MESSAGE_LIMIT, clean, markdown_plain
 
@@ -85,17 +86,24 @@ def start() -> None:
 
 def stop(job_id: str) -> None:
     try:
-        jobs.stop(job_id, owner=session_token())
+        jobs.stop(job_id, owner=session_token(), teacher_token=st.session_state.get("train_teacher_token", ""))
     except LvmError as exc:
         st.session_state.train_error = str(exc)
+
+
+def delete_model(file_name: str) -> None:
+    """The teacher's Delete: one model of the user models folder."""
+    if is_teacher(st.session_state.get("train_teacher_token", "")):
+        disk.delete_model(jobs.models_dir, file_name)
+        cache.models.clear()
 
 
 def use_model(path: Path, dataset: str) -> None:
     """Select a finished run's checkpoint in the sidebar (before the sidebar's widgets are drawn)."""
     cache.models.clear()
-    st.session_state.dataset = dataset
-    st.session_state.model_path = next((str(e.path) for e in cache.models() if e.path.resolve() == path.resolve()),
-                                       str(path))
+    st.session_state[state.DATASET] = dataset
+    st.session_state[state.MODEL_PATH] = next((str(e.path) for e in cache.models()
+                                               if e.path.resolve() == path.resolve()), str(path))
 
 
 def settings_form() -> None:
@@ -195,8 +203,8 @@ def live(job_id: str, polling: bool) -> None:
     c, t = job.model_config, job.train_config
     st.caption(f"{markdown_plain(describe(job), 300)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · "
                f"{t.epochs} epochs · batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
-    run_view.status_line(job, p, jobs.ahead_of(job))
-    mine = job.owned_by(session_token())
+    run_view.status_line(job, p, jobs.place_in_line(job))
+    mine = job.owned_by(session_token()) or is_teacher(st.session_state.get("train_teacher_token", ""))
     if p.stoppable and mine:
         st.button("Stop", on_click=stop, args=(job.id,), key="train_stop",
                   help="Ends after the current step and keeps the last completed epoch")
@@ -234,6 +242,7 @@ except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting,
 jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()
+run_view.teacher_form(jobs, stop, delete_model)
 job = watched_job()
 if job is None:
     st.info("No runs on this server yet: choose settings above and press Train.")

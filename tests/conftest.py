@@ -100,6 +100,17 @@ def chromium_browser():
 
 
 @pytest.fixture
+def projector_page(chromium_browser, request):
+    """A fresh page the size of a projector: parametrize it indirectly with (width, height)."""
+    width, height = request.param
+    context = chromium_browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def browser_page(chromium_browser):
     """A fresh page in its own browser context (own cookies, so its own Streamlit session), 1400x1000."""
     context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})

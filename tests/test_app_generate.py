@@ -113,20 +113,20 @@ def test_new_samples_give_a_different_grid_with_scores(dataset):
 
 @pytest.mark.parametrize("content, message", [(None, None), (b"not a classifier", "Sample quality cannot be scored")])
 def test_a_missing_or_damaged_classifier_leaves_the_grids_without_scores(tmp_path, monkeypatch, content, message):
-    from lvm_app import generate
+    from lvm_app import cache
     from lvm_core.analysis import quality
 
     if content is not None:
         (tmp_path / "digits-lenet.safetensors").write_bytes(content)
     monkeypatch.setattr(quality, "CLASSIFIER_DIR", tmp_path)
-    generate.classifier.clear()
+    cache.classifier.clear()
     try:
         at = AppTest.from_file(APP, default_timeout=120)
         at.session_state["dataset"] = "digits"
         at.run()
         at.switch_page("pages/compare.py").run()
     finally:
-        generate.classifier.clear()
+        cache.classifier.clear()
     assert not at.exception
     assert [shown(e.value).split(":")[0] for e in at.error] == ([message] if message else [])
     assert len(image_urls(at)) == 3
@@ -178,7 +178,7 @@ def test_interpolation_filmstrips_gif_and_method(dataset):
     assert a != b
     strips = image_urls(at)
     assert len(strips) == 4                 # two endpoints, AE and VAE filmstrips
-    assert [d.label for d in at.get("download_button")][0].startswith("⬇ Download as GIF")
+    assert [d.label for d in at.get("download_button")][0].startswith("Download as GIF")
     at.radio(key="interp_method").set_value("spherical").run()
     assert not at.exception
     after = image_urls(at)
@@ -222,7 +222,8 @@ def test_a_2d_model_shows_the_decoded_plane(two_d_model):
 def test_the_why_histograms_share_one_x_axis_and_verdicts_follow_the_scores():
     import numpy as np
 
-    from lvm_app.generate import prior_histograms, verdict
+    from lvm_app.generate import prior_histograms
+    from lvm_app.samples import verdict
     from lvm_core.analysis.quality import SampleQuality
 
     rng = np.random.default_rng(0)

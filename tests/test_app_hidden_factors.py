@@ -63,3 +63,40 @@ def test_moving_the_step_changes_the_frame_and_its_measured_value():
     assert any(c.value.startswith("Effective sample size") for c in at.caption)
     at.toggle(key="factors_probes").set_value(True).run()
     assert list(at.dataframe[0].value.columns) == ["VAE: digits-vae-mlp-8", "AE: digits-ae-mlp-8"]   # side by side
+
+
+def test_scores_tab_shows_mig_dci_sap_and_a_heatmap_and_leace_sits_beside_mean_difference():
+    from conftest import ROOT
+
+    at = open_page(PAGE, "digits", str(ROOT / "checkpoints" / "digits-vae-mlp-8.safetensors"))
+    assert any("Locatello" in c.value for c in at.caption)
+    at.toggle(key="factors_scores").set_value(True).run()
+    assert_clean(at, "scores")
+    values = {m.label: float(m.value) for m in at.metric if m.label in ("MIG", "SAP", "DCI disentanglement")}
+    assert len(values) == 3 and all(0 <= v <= 1 for v in values.values())
+    heatmap = at.get("plotly_chart")[-1]
+    assert '"heatmap"' in heatmap.proto.spec and '"z7"' in heatmap.proto.spec   # 8 code dimensions down
+    at.radio(key="factors_matrix").set_value("importance").run()
+    assert_clean(at, "importance matrix")
+    at.toggle(key="factors_leace").set_value(True).run()
+    assert_clean(at, "leace")
+    [table] = at.dataframe
+    assert list(table.value.columns) == ["mean-difference", "leace"]
+    assert table.value.loc["probe R² after (refitted)", "leace"] < 0.05 < table.value.loc["probe R² before", "leace"]
+
+
+@pytest.mark.slow
+def test_beta_sweep_chart_has_one_point_per_shipped_sweep_vae():
+    from conftest import ROOT
+    from lvm_core.factors.report import beta_sweep
+
+    sweep = beta_sweep()
+    if not sweep or not has_dataset("mnist"):
+        pytest.skip("no β-sweep checkpoints or no MNIST")
+    at = open_page(PAGE, "digits", str(ROOT / "checkpoints" / "digits-vae-mlp-8.safetensors"))
+    at.toggle(key="factors_sweep").set_value(True).run()
+    assert_clean(at, "sweep")
+    import json
+
+    [mig, dci] = json.loads(at.get("plotly_chart")[-1].proto.spec)["data"]
+    assert mig["text"] == [f"β = {b:g}" for b, _ in sweep] and len(dci["x"]) == len(sweep)

@@ -86,7 +86,7 @@ def test_interpolation_opens_on_a_contrasting_pair_and_scrubs_on_the_server_as_f
     assert [m["label"] for m in data["models"]] == ["AE", "VAE"] and all(m["payload"] for m in data["models"])
     assert not notes(at)
 
-    from lvm_app.generate import load
+    from lvm_app.pair import load
     from lvm_core.generation.latent import contrasting_pair
     from lvm_app import cache
 

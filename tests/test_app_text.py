@@ -22,9 +22,10 @@ CLASS_NAMES = list(PAYLOADS.values())          # ten payloads: one per digit cla
 HOSTILE_NAME = PAYLOADS["markdown link"] + PAYLOADS["plotly tag"] + PAYLOADS["streamlit markdown"] + "x" * 10_000
 
 # A payload carried as markup: the raw form, not preceded by markdown's backslash or turned into an entity.
+# The last three: text that is not clean, in any element.
 MARKUP = [re.compile(p) for p in (
-    r"(?<!\\)<(span|a |b>|script|img)", r"(?<!\\)\]\(https", r"javascript:alert", r":(red|smile|material)",
-    r"(?<!\\)\$x\^2", "\u202e", "\x1b", "x" * 200)]     # the last three: not clean, in any element
+    r"(?<!\\)<(span|a |b>|script|img)", r"(?<!\\)\]\(https", r"javascript:alert",
+    r":(red\[red\]|smile:|material/home:)", r"(?<!\\)\$x\^2", "\u202e", "\x1b", "x" * 200)]
 PLAIN_TEXT = ("selectbox", "multiselect", "select_slider", "text_input", "text_area")
 
 

@@ -19,6 +19,11 @@ PREVIEW = "() => { const p = document.querySelector('.lvm-map-preview'); return 
 COUNT_RUNS = """() => { window.__runs = 0; const app = document.querySelector('[data-testid=stApp]');
   new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__runs++; })
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+# Counts the messages the page sends its server: a rerun (or any widget value) is one. WebSocket.send is
+# called synchronously by whatever handler asks for a rerun, so once the preview shows a hovered point any
+# message that hover caused has been counted: the check needs no waiting.
+COUNT_SENDS = """() => { window.__sends = 0; const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...args) { window.__sends++; return send.apply(this, args); }; }"""
 RECON_PIXELS = """() => { const c = document.querySelector('.lvm-recon');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   return [c.height, c.width, Array.from({length: c.width * c.height}, (_, i) => d[4 * i])]; }"""
@@ -37,9 +42,12 @@ def hover(page, px: float, py: float) -> None:
 
 def test_hovering_points_shows_each_ones_images_with_no_rerun(app_url, browser_page):
     page = browser_page
+    page.add_init_script(COUNT_SENDS.join(("(", ")()")))
     points = open_map(page, app_url)
     wait_idle(page)
     page.evaluate(COUNT_RUNS)
+    sends = page.evaluate("() => window.__sends")
+    assert sends > 0       # the counter sees the page's messages (its first run asked for one)
     for target in isolated_points(points, 3):
         hover(page, target["px"], target["py"])
         page.wait_for_function("i => document.querySelector('.lvm-map-preview').dataset.index === String(i)",
@@ -49,7 +57,7 @@ def test_hovering_points_shows_each_ones_images_with_no_rerun(app_url, browser_p
         assert shown["caption"] == f"Point {int(target['custom'])} · class {target['name']}"
     sizes = page.evaluate("() => ['.lvm-original', '.lvm-recon'].map(s => document.querySelector(s).width)")
     assert min(sizes) > 0
-    page.wait_for_timeout(300)   # a rerun, had hovering caused one, starts within a few ms
+    assert page.evaluate("() => window.__sends") == sends     # no message: no rerun was asked for
     assert page.evaluate("() => window.__runs") == 0
 
 

@@ -24,3 +24,17 @@ def test_open_model_is_shared_and_reloads_a_changed_file(tmp_path):
     assert cache.open_model(str(path)) is first                 # every session gets the same model object
     shutil.copy(SHIPPED_DIR / "digits-ae-mlp-8.safetensors", path)
     assert cache.open_model(path).config.kind == "ae"
+
+
+def test_a_model_over_the_memory_budget_is_refused_when_the_app_opens_it(monkeypatch):
+    import pytest
+
+    from lvm_core import CheckpointError
+    from lvm_core.models import memory
+
+    monkeypatch.setattr(memory, "budget_bytes", lambda: 1000)     # a budget no model's forward pass fits
+    cache._checkpoint_from_path.clear()
+    path = SHIPPED_DIR / "digits-vae-mlp-8.safetensors"
+    with pytest.raises(CheckpointError, match="would need about .*LVM_MODEL_MEMORY_MB"):
+        cache.open_model(path)
+    cache._checkpoint_from_path.clear()

@@ -57,3 +57,16 @@ def test_table_refuses_to_rewrite_a_file_that_is_not_text(tmp_path, capsys):
     assert main(["table", str(tmp_path / "models"), "--out", str(tmp_path / "binary.md")]) == 1
     assert "not a text (UTF-8) file" in capsys.readouterr().err
     assert (tmp_path / "binary.md").read_bytes() == b"\xff\xfe\x00" * 10
+
+
+MNIST_CONV = [str(SHIPPED_DIR / f"mnist-{kind}-conv-32.safetensors") for kind in ("ae", "vae")]
+
+
+@pytest.mark.parametrize("command", [["evaluate", MNIST_CONV[1]], ["sample", MNIST_CONV[1], "--out", "{tmp}/s.npy"],
+                                     ["export-lesson", *MNIST_CONV, "--out", "{tmp}/lesson"]])
+def test_a_model_whose_one_image_pass_would_not_fit_is_a_bad_file(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.setenv("LVM_MODEL_MEMORY_MB", "1")    # the conv VAE's one-image pass is ~3.3 MB
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in command]) == 1
+    err = capsys.readouterr().err
+    assert "LVM_MODEL_MEMORY_MB" in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []

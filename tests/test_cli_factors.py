@@ -26,6 +26,10 @@ def test_factors_json_reports_every_factor_and_the_class_row():
     assert slant["rho"] > 0.9 and slant["spread_ratio"] < 1 and 0 < slant["identity_kept"] <= 1.5
     assert all(0 <= r["identity_kept"] <= 1.5 for r in report["factors"].values())   # no factor wrecks the digits
     assert os.listdir(os.environ["LVM_CACHE_DIR"] + "/factors")   # measured once, kept on disk
+    scores = report["scores"]
+    assert scores["factors"][-1] == "label"
+    assert all(0 <= scores[k] <= 1 for k in ("mig", "sap")) and 0 <= scores["dci"]["disentanglement"] <= 1
+    assert len(scores["mi"]) == 8 and len(scores["importance"][0]) == len(scores["factors"])   # 8-d codes
 
 
 def test_debias_writes_test_split_decodes_in_range(tmp_path):
@@ -34,6 +38,16 @@ def test_debias_writes_test_split_decodes_in_range(tmp_path):
     assert r.returncode == 0, r.stderr
     images = np.load(out)
     assert images.shape == (360, 8, 8) and images.min() >= 0 and images.max() <= 1
+
+
+def test_debias_with_leace_writes_decodes_that_differ_from_mean_difference(tmp_path):
+    outs = {m: tmp_path / f"{m}.npy" for m in ("leace", "mean-difference")}
+    for method, out in outs.items():
+        r = cli("debias", VAE, "--factor", "slant", "--method", method, "--out", out)
+        assert r.returncode == 0 and method in r.stdout, r.stderr
+    leace, mean_difference = (np.load(o) for o in outs.values())
+    assert leace.shape == (360, 8, 8) and 0 <= leace.min() and leace.max() <= 1
+    assert not np.allclose(leace, mean_difference)
 
 
 def test_rare_writes_indices_or_a_grid(tmp_path):

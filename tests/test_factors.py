@@ -68,3 +68,13 @@ def test_split_factors_are_measured_once_and_read_back(tmp_path, monkeypatch):
     for k in first:
         np.testing.assert_array_equal(first[k], again[k])
     assert len(list((tmp_path / "factors").glob("toy_test_*.npz"))) == 1
+
+
+def test_morpho_mnist_thickness_reads_a_bar_about_its_width_and_orders_like_ours():
+    from lvm_core.factors.measure import morpho_thickness
+
+    bars = np.stack([bar(thickness=t) for t in (1, 2, 3, 4, 5)] + [np.zeros((28, 28), np.float32)])
+    morpho = morpho_thickness(bars)
+    assert morpho[-1] == 0 and np.all(np.diff(morpho[:-1]) > 0)
+    np.testing.assert_allclose(morpho[1:5], [2, 3, 4, 5], atol=0.6)
+    assert np.all(np.diff(measure_factors(bars[:-1])["thickness"]) > 0)

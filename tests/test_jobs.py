@@ -40,6 +40,16 @@ def saved_files(folder):
     return sorted(p.name for p in folder.iterdir() if p.name not in (RECORDS_DIR, RUNS_DIR)) if folder.exists() else []
 
 
+def test_the_warm_up_starts_the_worker_server_without_error(monkeypatch):
+    import threading
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    JobRegistry().warm_up()
+    wait_until(lambda: not any(t.name == "lvm-train-warm-up" for t in threading.enumerate()), 120, "the warm-up")
+    assert errors == []
+
+
 def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     two_epochs = TrainConfig(epochs=2, batch_size=64)
     job = JobRegistry().submit("digits", DIGITS_VAE, two_epochs, name="my digits VAE, 2 epochs!")

@@ -99,3 +99,18 @@ def test_the_package_version_is_the_engine_version():
     from lvm_core.version import __version__
 
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"] == __version__
+
+
+def test_the_package_ships_every_file_the_app_reads_besides_python():
+    """pyproject.toml's package-data covers each non-Python file under lvm_app/ (an installed app would
+    otherwise lack its components, styles or the static lesson's page)."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["lvm_app"]
+    files = [p.relative_to(ROOT / "lvm_app").as_posix() for p in (ROOT / "lvm_app").rglob("*")
+             if p.is_file() and p.suffix not in (".py", ".pyc") and "node_modules" not in p.parts
+             and p.name not in ("package.json", "package-lock.json")]
+    missing = [f for f in files if not any(fnmatch.fnmatch(f, pat.replace("**/", "*")) or fnmatch.fnmatch(f, pat)
+                                           for pat in patterns)]
+    assert files and missing == []

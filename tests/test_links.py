@@ -48,6 +48,22 @@ def test_a_model_alone_brings_its_dataset_and_bad_values_are_ignored_with_a_mess
     assert len(messages) == 4 and "cifar" in messages[0]
 
 
+def test_the_tour_step_and_presenter_mode_round_trip_and_are_read_strictly():
+    from lvm_core.lesson.story import STEPS
+
+    params = view_params({"tour_step": STEPS[2].key, "presenting": True})
+    assert params == {"tour": STEPS[2].key, "present": "1"}
+    assert read_view(params, MODELS, DATASETS) == ({"tour_step": STEPS[2].key, "presenting": True}, [])
+    assert view_params({"tour_step": "gone", "presenting": False}) == {}     # not touring, not presenting
+    for bad in (STEPS[2].key.upper(), "ｍａｐ", STEPS[2].key + "\n", "[a](http://x)"):
+        updates, messages = read_view({"tour": bad}, MODELS, DATASETS)
+        assert updates == {"tour_step": STEPS[0].key}, bad                   # step 1, and one warning
+        assert len(messages) == 1 and bad not in messages[0]                # a foreign value is never echoed
+    assert read_view({"present": "0"}, MODELS, DATASETS) == ({"presenting": False}, [])
+    updates, messages = read_view({"present": "yes"}, MODELS, DATASETS)
+    assert updates == {} and len(messages) == 1
+
+
 def digits_model() -> Path:
     from lvm_core.storage.catalog import SHIPPED_DIR
 
@@ -103,3 +119,30 @@ def test_a_link_to_the_sliders_page_starts_them_at_its_code(isolated):
     assert [float(v) for v in at.query_params["code"].split(",")] == pytest.approx(code)
     at.button(key="slider_reset").click().run()   # Reset leaves the link's code for the page's own start
     assert not at.session_state["slider_token"].endswith("link")
+
+
+@pytest.mark.parametrize("params", [{"point": "²"}, {"n": "9" * 5000}, {"point": "-3"}, {"code": "1," * 3000},
+                                    {"code": "1e999,2"}, {"code": "nan,1"}, {"dims": "３"}, {"split": "[x](http://e)"},
+                                    {"method": "t\u202esne"}, {"colour": "class\n"}, {"present": "１"}])
+def test_a_bad_field_is_one_warning_that_does_not_echo_it_and_the_default_view(params):
+    updates, messages = read_view(params, MODELS, DATASETS)
+    assert updates == {} and len(messages) == 1
+    assert list(params.values())[0][:20] not in messages[0]
+
+
+def test_a_dataset_or_model_name_is_quoted_only_when_it_is_a_plain_name():
+    _, messages = read_view({"dataset": "[click](http://evil)", "model": "gone-2"}, MODELS, DATASETS)
+    assert messages == ["The link's dataset is not on this server: showing the default.",
+                        "The link's model 'gone-2' no longer exists: showing the default model instead."]
+
+
+def test_a_link_with_a_non_ascii_digit_renders_the_page_with_a_warning(isolated):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["point"] = "²"
+    at.query_params["n"] = "9" * 5000
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["The link's n is not a whole number: ignored.",
+                                             "The link's point is not a whole number: ignored."]

@@ -59,3 +59,21 @@ def test_a_stopped_run_returns_untrained_without_metrics():
 
 def test_one_set_of_hidden_defaults():
     assert default_hidden("mlp") == (128,) and default_hidden("conv") == (32, 64)
+
+
+def test_a_debiased_run_trains_its_plain_twin_and_measures_both_on_the_rarest_decile():
+    spec = RunSpec("digits", MODEL, TrainConfig(epochs=2, batch_size=64, threads=1, debias_alpha=2.0))
+    outcome = train_run(spec)
+    m = outcome.metrics
+    assert outcome.compared and {"rare_decile_mse", "rare_decile_mse_plain", "mse_plain"} <= set(m)
+    assert m["rare_decile_mse"] != m["rare_decile_mse_plain"]       # two different runs were measured
+    assert 1 < outcome.effective_sample_size < 1437                  # the weights favour some images
+
+
+def test_a_run_whose_activations_exceed_the_budget_is_refused_before_it_allocates(monkeypatch):
+    from lvm_core.models.memory import ModelTooBig
+
+    monkeypatch.setenv("LVM_MODEL_MEMORY_MB", "1")
+    wide = ModelConfig(kind="ae", arch="conv", image_shape=(1, 28, 28), latent_dim=4, hidden=(512, 4))
+    with pytest.raises(ModelTooBig, match="this run would need about .* MB .* biggest layer"):
+        train_run(RunSpec("mnist", wide, TrainConfig(epochs=1, batch_size=512, threads=1)))

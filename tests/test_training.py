@@ -233,8 +233,9 @@ def test_an_unavailable_device_is_one_clear_message(monkeypatch):
 @requires_mnist
 @pytest.mark.parametrize("arch,hidden", [("mlp", (256,)), ("conv", (16, 32))])
 def test_one_or_two_threads_train_the_same_weights_bit_for_bit(arch, hidden):
-    """What lets the CLI pick its thread count from the load: MNIST-sized layers (big enough for
-    torch to split work across threads), one epoch with 1 and with 2 threads."""
+    """What lets a run pick its thread count from the load: MNIST-sized layers (big enough for torch to
+    split work across threads), one epoch with 1 and with 2 threads: bit for bit for an MLP (so its runs
+    follow the free cores epoch by epoch), within 1e-4 for a conv model (whose runs keep their threads)."""
     from lvm_core import load_dataset
 
     images = load_dataset("mnist", "test").images[:2048]
@@ -246,4 +247,7 @@ def test_one_or_two_threads_train_the_same_weights_bit_for_bit(arch, hidden):
             weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
     finally:
         torch.set_num_threads(before)   # the rest of the session keeps its one thread
-    assert torch.equal(*weights)
+    if arch == "mlp":
+        assert torch.equal(*weights)
+    else:   # oneDNN's convolutions sum in a thread-dependent order: close, and a conv run keeps its threads
+        assert torch.allclose(*weights, atol=1e-4) and not torch.isnan(weights[0]).any()

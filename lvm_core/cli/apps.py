@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from lvm_core.cli import checks
-from lvm_core.cli.models import CHECKPOINT, fmt
+from lvm_core.cli.models import CHECKPOINT, fmt, load_model
 from lvm_core.errors import InvalidInput
 
 
@@ -112,12 +112,11 @@ def cmd_train_classifier(args) -> None:
 
 
 def cmd_sweep(args) -> None:
-    from lvm_core.storage.checkpoints import load_checkpoint
     from lvm_core.data.datasets import load_dataset
     from lvm_core.analysis.sweep import run_sweep, sweep_path
     from lvm_core.storage.files import write_text
 
-    ckpts = [load_checkpoint(p) for p in args.checkpoints]
+    ckpts = [load_model(p) for p in args.checkpoints]
     dataset = ckpts[0].dataset
     out = Path(args.out) if args.out else sweep_path(dataset)
     result = run_sweep(ckpts, load_dataset(dataset, "train", args.data_dir),
@@ -129,13 +128,13 @@ def cmd_sweep(args) -> None:
 
 
 def cmd_project(args) -> None:
-    from lvm_core import load_checkpoint, load_dataset
+    from lvm_core import load_dataset
     from lvm_core.generation.inference import encode_split
     from lvm_core.maps.store import PROJECTIONS_DIR, MapStore, store_maps
     from lvm_core.maps.projection import available_methods
 
     store = MapStore(write_dir=Path(args.out_dir) if args.out_dir else PROJECTIONS_DIR, max_bytes=None)
-    ckpts = [load_checkpoint(path) for path in args.checkpoints]
+    ckpts = [load_model(path) for path in args.checkpoints]
     for path, ckpt in zip(args.checkpoints, ckpts):    # every model checked before the first map is computed
         if not [m for m in args.method if m in available_methods(ckpt.config.latent_dim, args.dims)]:
             raise InvalidInput(f"{Path(path).name}: none of --method {' '.join(args.method)} draws a {args.dims}-D "

@@ -29,6 +29,9 @@ def add_commands(sub, data_args) -> None:
     p.set_defaults(run=cmd_factors)
     p = split_command("debias", "decode a split with one factor removed: .npy (N x H x W) in [0, 1]", ".npy")
     p.add_argument("--factor", choices=list(FACTORS), default="slant")
+    p.add_argument("--method", choices=["mean-difference", "leace"], default="mean-difference",
+                   help="mean-difference: along the factor's direction until a probe reads the mean; leace: "
+                        "least-squares concept erasure (no linear probe reads it afterwards)")
     p.set_defaults(run=cmd_debias)
     p = split_command("rare", "the images whose codes are rarest under a Gaussian mixture: .png grid or .npy indices",
                       ".npy", ".png")
@@ -52,17 +55,17 @@ def cmd_factors(args) -> None:
 
 
 def cmd_debias(args) -> None:
-    from lvm_core.factors.directions import fit_direction
+    from lvm_core.factors.erasure import fit_eraser
     from lvm_core.factors.measure import split_factors
     from lvm_core.generation.inference import decode, encode
 
     ckpt, splits = checked_checkpoint(args, _single_channel)
     train = splits["train"]
-    direction = fit_direction(encode(ckpt.model, train.images),
-                              split_factors(train.name, "train", train.images)[args.factor], args.factor)
-    images = decode(ckpt.model, direction.remove(encode(ckpt.model, splits[args.split].images)))
+    eraser = fit_eraser(args.method, encode(ckpt.model, train.images),
+                        split_factors(train.name, "train", train.images)[args.factor], args.factor)
+    images = decode(ckpt.model, eraser.remove(encode(ckpt.model, splits[args.split].images)))
     write_npy(args.out, images)
-    print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor}")
+    print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor} ({args.method})")
 
 
 def cmd_rare(args) -> None:

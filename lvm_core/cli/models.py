@@ -149,13 +149,21 @@ def fmt(metrics: dict) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in metrics.items())
 
 
+def load_model(path):
+    """load_checkpoint, refused (a bad file) when one image's forward pass alone would pass LVM_MODEL_MEMORY_MB."""
+    from lvm_core.models.memory import check_checkpoint
+    from lvm_core.storage.checkpoints import load_checkpoint
+
+    return check_checkpoint(load_checkpoint(path), Path(path).name)
+
+
 def checked_checkpoint(args, before_data=None):
     """The checkpoint and its dataset's splits, checked to fit each other. before_data(ckpt): the command's
     checks that need the model (its kind, the bytes an output takes), run before the data is loaded."""
-    from lvm_core.storage.checkpoints import check_image_shape, load_checkpoint
+    from lvm_core.storage.checkpoints import check_image_shape
     from lvm_core.data.datasets import load_dataset
 
-    ckpt = load_checkpoint(args.checkpoint)
+    ckpt = load_model(args.checkpoint)
     if before_data is not None:
         before_data(ckpt)
     splits = {s: load_dataset(ckpt.dataset, s, args.data_dir) for s in ("train", "test")}
@@ -214,10 +222,9 @@ def cmd_iwae(args) -> None:
 
 
 def cmd_export(args) -> None:
-    from lvm_core.storage.checkpoints import load_checkpoint
     from lvm_core.generation.export import export_onnx
 
-    ckpt = load_checkpoint(args.checkpoint)
+    ckpt = load_model(args.checkpoint)
     out = export_onnx(ckpt, args.out)
     c = ckpt.config
     print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from lvm_core.cli import checks
-from lvm_core.cli.models import CHECKPOINT, checked_checkpoint
+from lvm_core.cli.models import CHECKPOINT, checked_checkpoint, load_model
 from lvm_core.storage.files import write_npy
 from lvm_core.errors import InvalidInput
 
@@ -70,9 +70,7 @@ def cmd_sample(args) -> None:
         checks.check_samples(args.out, "--n", args.n, ckpt.config.image_shape)
 
     if args.prior == "normal":
-        from lvm_core.storage.checkpoints import load_checkpoint
-
-        ckpt = load_checkpoint(args.checkpoint)
+        ckpt = load_model(args.checkpoint)
         before_data(ckpt)
         z = sample_normal(args.n, ckpt.config.latent_dim, args.seed)
     else:

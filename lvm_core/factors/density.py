@@ -119,39 +119,3 @@ def rare_decile_error(model: nn.Module, images: torch.Tensor, rare: np.ndarray) 
 
     errors = reconstruction_error(images, reconstruct(model, images))
     return RareError(float(errors[rare].mean()), float(errors.mean()))
-
-
-@dataclass(frozen=True)
-class DebiasComparison:
-    alpha: float
-    plain: RareError            # the same run with uniform sampling
-    debiased: RareError         # sampled with weights 1 / density^alpha
-    effective_sample_size: float
-
-    @property
-    def rare_ratio(self) -> float:
-        """Debiased / plain error on the rarest decile: < 1 means the rare styles got better."""
-        return self.debiased.rare / self.plain.rare
-
-    @property
-    def overall_ratio(self) -> float:
-        """Debiased / plain error on the whole test split: the cost (> 1) or gain of re-weighting."""
-        return self.debiased.overall / self.plain.overall
-
-
-def compare_debiased_training(reference: nn.Module, config, train_config, train_images: torch.Tensor,
-                              test_images: torch.Tensor, alpha: float = DEFAULT_ALPHA, seed: int = 0,
-                              on_epoch=None) -> DebiasComparison:
-    """Train one model twice from the same seed and epochs, with uniform and with debiased sampling
-    (weights from `reference`'s codes), and compare their errors on the test split's rarest decile
-    (rarest under `reference`'s density of the test codes, fitted on the train codes)."""
-    from lvm_core.models import build_model
-    from lvm_core.training.fit import fit
-
-    weights, rare = debias_split(reference, train_images, test_images, alpha, seed)
-    results = []
-    for w in (None, weights):
-        model = build_model(config, seed=seed)
-        fit(model, train_images, train_config, sample_weights=w, on_epoch=on_epoch)
-        results.append(rare_decile_error(model.cpu().eval(), test_images, rare))
-    return DebiasComparison(alpha, results[0], results[1], effective_sample_size(weights.numpy()))

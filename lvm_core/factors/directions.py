@@ -6,7 +6,8 @@ checked by decoding: codes moved along it must decode to images whose measured f
 (`traverse`). A ridge probe's coefficient vector is *not* used to move codes: it reads the factor well
 but decodes to almost no change (it leans on directions the decoder ignores). The probe is used to
 *remove* a factor: codes are moved along the attribute vector until the probe reads the dataset
-mean, which leaves nothing linearly readable about the factor (the LEACE idea, Belrose et al., 2023).
+mean: the LEACE idea (Belrose et al., 2023), exact when the attribute vector is parallel to the codes'
+covariance with the factor; lvm_core.factors.erasure has LEACE itself, with its guarantee.
 """
 from __future__ import annotations
 

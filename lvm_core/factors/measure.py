@@ -91,6 +91,23 @@ def _skeleton_length(ink: np.ndarray) -> np.ndarray:
     return np.array([skeletonize(m).sum() if m.any() else 0 for m in ink], dtype=np.float32)
 
 
+def morpho_thickness(images, scale: int = 4) -> np.ndarray:
+    """images (N, H, W) -> (N,) stroke thickness in pixels as Morpho-MNIST defines it (Castro et al., 2019):
+    upsample x scale (skimage pyramid_expand, cubic), binarise at 0.5, twice the mean Euclidean distance
+    transform over the skeleton, divided by scale. 0 for an empty image. ~10x slower than `thickness`."""
+    from scipy.ndimage import distance_transform_edt
+    from skimage.morphology import skeletonize
+    from skimage.transform import pyramid_expand
+
+    out = np.zeros(len(x := _as_batch(images)), np.float32)
+    for i, image in enumerate(x):
+        ink = pyramid_expand(image, upscale=scale, order=3) > INK
+        skeleton = skeletonize(ink) if ink.any() else ink
+        if skeleton.any():
+            out[i] = 2.0 * distance_transform_edt(ink)[skeleton].mean() / scale
+    return out
+
+
 def bounding_box(images) -> tuple[np.ndarray, np.ndarray]:
     """images (N, H, W) -> (width (N,), height (N,)) in pixels of the ink (> INK); 0 when there is none."""
     return _bounding_box(_as_batch(images) > INK)

@@ -8,9 +8,19 @@ import torch
 from torch import nn
 
 from lvm_core.errors import CheckpointError
-from lvm_core.models import is_variational
+from lvm_core.models import is_variational, memory
 
-BATCH = 2048
+BATCH = 2048           # the most images per pass; fewer when the model's activations would not fit
+
+
+def batch_for(model: nn.Module, batch_size: int | None) -> int:
+    """batch_size when given, else the largest batch <= BATCH whose forward pass fits LVM_MODEL_MEMORY_MB."""
+    if batch_size:
+        return batch_size
+    try:
+        return memory.batch_that_fits(model.config, BATCH)
+    except (AttributeError, KeyError, TypeError, RuntimeError):  # a model without a plain config or forward(x)
+        return BATCH
 
 
 def to_display(images) -> np.ndarray:
@@ -21,17 +31,20 @@ def to_display(images) -> np.ndarray:
 
 
 @torch.no_grad()
-def encode(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> np.ndarray:
+def encode(model: nn.Module, images: torch.Tensor, batch_size: int | None = None) -> np.ndarray:
     """images (N, C, H, W) -> deterministic codes (N, latent_dim) float32 (posterior mean for a VAE)."""
     model.eval()
+    batch_size = batch_for(model, batch_size)
     out = [model.embed(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
     return finite_codes(torch.cat(out).numpy()) if out else np.zeros((0, model.config.latent_dim), np.float32)
 
 
 @torch.no_grad()
-def encode_posterior(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> tuple[np.ndarray, np.ndarray]:
+def encode_posterior(model: nn.Module, images: torch.Tensor,
+                     batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """VAE only: (mu, logvar), each (N, latent_dim)."""
     model.eval()
+    batch_size = batch_for(model, batch_size)
     mus, logvars = [], []
     for i in range(0, images.shape[0], batch_size):
         mu, logvar = model.encode(images[i:i + batch_size])
@@ -49,9 +62,10 @@ def finite_codes(codes: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def decode(model: nn.Module, codes, batch_size: int = BATCH) -> np.ndarray:
+def decode(model: nn.Module, codes, batch_size: int | None = None) -> np.ndarray:
     """codes (N, latent_dim) -> images (N, H, W) float32 in [0, 1]; (N, H, W, 3) for colour."""
     model.eval()
+    batch_size = batch_for(model, batch_size)
     z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -60,9 +74,10 @@ def decode(model: nn.Module, codes, batch_size: int = BATCH) -> np.ndarray:
 
 
 @torch.no_grad()
-def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int = BATCH) -> np.ndarray:
+def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int | None = None) -> np.ndarray:
     """images (N, C, H, W) -> reconstructions from the deterministic code, (N, H, W) or (N, H, W, 3) in [0, 1]."""
     model.eval()
+    batch_size = batch_for(model, batch_size)
     out = [model(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
     return to_display(torch.cat(out))
 

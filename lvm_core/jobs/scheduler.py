@@ -1,24 +1,23 @@
 """Every run of one app server: at most max_running train at once (each in its own worker process),
-up to max_queued wait, and only the session that started a run may stop it."""
+up to max_queued wait, each session within its own limits (fairness.py), and only the session that
+started a run (or the teacher) may stop it."""
 from __future__ import annotations
 
-import multiprocessing
 import queue
-import sys
 import threading
 import time
 import traceback
-import types
-from contextlib import contextmanager
 from pathlib import Path
 
 from lvm_core import settings
 
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import LvmError
-from lvm_core.jobs import records, worker
+from lvm_core.jobs import disk, fairness, records, worker
 from lvm_core.jobs.job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
 from lvm_core.jobs.naming import free_stem
+from lvm_core.models import memory
+from lvm_core.jobs.processes import plain_main_module, worker_context
 
 MAX_QUEUED = 4                  # more than this waiting: submit() says the trainer is busy
 KEEP_FINISHED = 20              # finished runs listed on the Train page (their weights are on disk)
@@ -47,37 +46,10 @@ def max_running_from_env() -> int:
     return value
 
 
-def worker_context():
-    """forkserver where the OS has it: a run's process forks from a clean, single-threaded server that
-    has already imported torch (0.1 s, where spawn re-imports torch for ~9 s on a busy 2-core machine);
-    never a fork of the app server itself, whose threads may hold locks."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([worker.__name__])
-    return ctx
-
-
-@contextmanager
-def plain_main_module():
-    """multiprocessing makes a child import the parent's __main__ by its file. Inside Streamlit (and
-    AppTest) __main__ is the last page script run, so every worker would run the whole app in bare
-    mode before training: start children with a bare __main__ instead."""
-    with _MAIN_LOCK:
-        real = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = real
-
-
-_MAIN_LOCK = threading.Lock()
-
-
 class JobRegistry:
     def __init__(self, max_running: int | None = None, max_queued: int = MAX_QUEUED,
-                 keep_finished: int = KEEP_FINISHED, models_dir=None):
+                 keep_finished: int = KEEP_FINISHED, models_dir=None, session_limits: tuple[int, int] | None = None):
+        self._session_limits = session_limits   # None: LVM_SESSION_RUNS / LVM_SESSION_QUEUED, read at each call
         self.max_running = max_running or max_running_from_env()
         self.max_queued = max_queued
         self.keep_finished = keep_finished
@@ -95,7 +67,8 @@ class JobRegistry:
         return Path(self._models_dir or settings.models_dir()).absolute()
 
     def warm_up(self) -> None:
-        """Start the worker server in the background, once, so the first run need not wait for torch."""
+        """Start the worker server in the background, once, so the first run need not wait for torch, and
+        make the meta device's one-off set-up (~3 s) so the first submit's memory check is quick."""
         with self._lock:
             if self._warm:
                 return
@@ -103,14 +76,23 @@ class JobRegistry:
         def start() -> None:
             with plain_main_module():
                 self._ctx.Process(target=worker.ready, daemon=True).start()
+            memory.warm_up()
         threading.Thread(target=start, name="lvm-train-warm-up", daemon=True).start()
 
     def submit(self, dataset: str, model_config: ModelConfig, train_config: TrainConfig,
                name: str = "", out_dir=None, owner: str = "") -> TrainingJob:
-        """Queue a run; it starts at once when a slot is free. Raises TrainingBusy when the queue is full.
+        """Queue a run; it starts at once when a slot is free. Raises, each with one line: TrainingBusy (the
+        queue is full), fairness.SessionBusy (this session has its runs), memory.ModelTooBig (over
+        LVM_MODEL_MEMORY_MB), disk.ModelsFolderFull (over LVM_MODELS_MB, or unwritable).
         (The configs bounded the run's size when they were made: lvm_core.config.)"""
         out_dir = Path(out_dir or self.models_dir).absolute()
+        fairness.max_run_seconds()   # a bad LVM_MAX_RUN_MINUTES is said here, not in a watcher thread
+        # Outside the lock: the first meta-device pass of a process takes seconds, the folder's size a walk.
+        memory.check_fits(model_config, train_config.batch_size, training=True, what="this run")
+        disk.rotate_run_logs(out_dir)
+        disk.check_room(out_dir)
         with self._lock:
+            fairness.check_session(self.jobs(), owner, self.session_limits)
             if self.waiting() >= self.max_queued:
                 raise TrainingBusy(f"the trainer is busy: {self.running()} run(s) going and {self.waiting()} "
                                    "waiting; try again when one has finished")
@@ -120,6 +102,10 @@ class JobRegistry:
             self._forget_old()
             self._start_next()
         return job
+
+    @property
+    def session_limits(self) -> tuple[int, int]:
+        return self._session_limits or fairness.session_limits()
 
     def free_name(self, name: str, out_dir=None) -> str:
         """The stem a run named `name` would save to now: no existing file, no other waiting run."""
@@ -148,14 +134,19 @@ class JobRegistry:
         older = self.jobs()[::-1]
         return sum(j.status == QUEUED for j in older[:older.index(job)]) if job in older else 0
 
-    def stop(self, job_id: str, owner: str = "") -> None:
+    def place_in_line(self, job: TrainingJob) -> int:
+        """1: the next run to start; 0: not waiting."""
+        return fairness.place_in_line(job, self.jobs()[::-1])
+
+    def stop(self, job_id: str, owner: str = "", teacher_token: str = "") -> None:
         """A waiting run is dropped; a running one ends after its current step, keeping its last
-        completed epoch (saved as usual). Only the run's own session (owner) may stop it."""
+        completed epoch (saved as usual). Only the run's own session (owner) may stop it, or the teacher
+        (teacher_token: LVM_ADMIN_TOKEN)."""
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None or not job.active:
                 return
-            if not job.owned_by(owner):
+            if not job.owned_by(owner) and not fairness.is_teacher(teacher_token):
                 raise NotYourRun("only the session that started this run can stop it; you can watch it")
             if job.status == QUEUED:
                 job.update(status=STOPPED, phase="", finished=time.time(),
@@ -166,12 +157,16 @@ class JobRegistry:
 
     def _start_next(self) -> None:
         """Start queued runs, oldest first, while slots are free. Call with the lock held."""
-        queued = [j for j in reversed(self.jobs()) if j.status == QUEUED]
-        for job in queued[:max(0, self.max_running - self.running())]:
+        per_session = self.session_limits[0]
+        for job in [j for j in reversed(self.jobs()) if j.status == QUEUED]:
+            if self.running() >= self.max_running:
+                break
+            if not fairness.may_start(job, self.jobs(), per_session):
+                continue   # its session already trains: a later run of another session goes first
             events, stop = self._ctx.Queue(), self._ctx.Event()
             spec = dict(id=job.id, dataset=job.dataset, model_config=job.model_config.to_dict(),
                         train_config=job.train_config.to_dict(), name=job.name, out_dir=str(job.out_dir),
-                        env=settings.lvm_environment())
+                        env=settings.lvm_environment(), max_seconds=fairness.max_run_seconds())
             job.update(status=RUNNING, phase="starting", stop_event=stop)
             records.write_record(job.out_dir, job.record())
             threading.Thread(target=self._watch, args=(job, spec, events), name=f"lvm-train-{job.id}",

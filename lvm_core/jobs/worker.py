@@ -39,9 +39,15 @@ SAVING = "saving"      # with run.MEASURING, a run's last phases: too late to st
 INTERNAL_ERROR = "internal error while training: the server log has the details"
 
 
+def ready() -> None:
+    """Does nothing: starting it starts the forkserver, which imports this module (and torch) once."""
+
+
 def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
-    out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes)."""
+    out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes), max_seconds
+    (the wall-time limit: the run then stops as if stopped by its owner, saying why)."""
+    deadline = time.monotonic() + spec.get("max_seconds", float("inf"))
     settings.adopt_environment(spec["env"])
     startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
     try:
@@ -55,8 +61,18 @@ def run(spec: dict, events, stop) -> None:
         # finds the run record still "running" and lists the run as interrupted.
         return parent is not None and not parent.is_alive()
 
+    timed_out = []
+
+    def should_stop() -> bool:
+        if not timed_out and time.monotonic() >= deadline:
+            timed_out.append(True)
+        return stop.is_set() or orphaned() or bool(timed_out)
+
     try:
-        end = _train(spec, events, lambda: stop.is_set() or orphaned(), orphaned)
+        end = _train(spec, events, should_stop, orphaned)
+        if timed_out and end["status"] == STOPPED:
+            minutes = spec["max_seconds"] / 60
+            end["message"] = f"the {minutes:g}-minute limit per run was reached: " + end["message"]
     except TrainingDiverged as exc:
         end = dict(status=DIVERGED, message=str(exc))
     except LvmError as exc:
@@ -85,7 +101,11 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
         load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
         return data
 
-    path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
+    try:
+        path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
+    except OSError as exc:   # a full disk or a folder made read-only during the run: say so, not "internal error"
+        raise LvmError(f"the trained model could not be saved ({exc.strerror or type(exc).__name__}) in the user "
+                       "models folder: free space there (or ask the teacher) and train again") from None
     result = outcome.fit
     kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
     skipped = tconf.debias_alpha > 0 and not outcome.compared and not result.stopped

@@ -29,6 +29,7 @@ from lvm_core.generation.inference import encode_split
 from lvm_core.generation.latent import contrasting_pair
 from lvm_core.maps.export import write_files, zip_bytes
 from lvm_core.models import is_variational
+from lvm_core.models.memory import check_checkpoint
 from lvm_core.maps.projection import METHODS
 from lvm_core.lesson.assets import DATA_SCRIPTS, code_files, index_html
 from lvm_core.lesson.story import STEPS
@@ -65,7 +66,7 @@ def check_pair(ae: Checkpoint, vae: Checkpoint) -> None:
 def open_pair(ae_path, vae_path, data_dir=None, progress: Progress | None = None):
     """(ae, vae, test split): both checkpoints loaded and checked (check_pair), and their dataset's test split."""
     say = progress or (lambda message: None)
-    ae, vae = load_checkpoint(ae_path), load_checkpoint(vae_path)     # milliseconds: no progress line first
+    ae, vae = (check_checkpoint(load_checkpoint(path)) for path in (ae_path, vae_path))   # ms: no progress line first
     check_pair(ae, vae)
     say(f"loading the {ae.dataset} test split")
     test = load_dataset(ae.dataset, "test", data_dir)

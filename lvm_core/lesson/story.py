@@ -16,7 +16,7 @@ VIEWS = ("map", "sliders", "samples", "interpolate", "none")
 
 @dataclass(frozen=True)
 class Step:
-    key: str        # stable id: the tour's ?step= value
+    key: str        # stable id: the tour's ?tour= value
     title: str
     text: str       # one sentence: what this step shows
     look: str       # what to look at in the view
@@ -78,5 +78,5 @@ STEP_KEYS = tuple(step.key for step in STEPS)
 
 
 def step_index(key: str | None) -> int:
-    """The position of a step by its key (a link's ?step=), 0 for None or an unknown key."""
+    """The position of a step by its key (a link's ?tour=), 0 for None or an unknown key."""
     return STEP_KEYS.index(key) if key in STEP_KEYS else 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -105,10 +106,24 @@ def write_files(out_dir, files: dict[str, bytes]) -> list[Path]:
     return [atomic_write_bytes(out / name, data) for name, data in files.items()]
 
 
+def plain_name(name: str, fallback: str = "map") -> str:
+    """A file name with no folder part: a checkpoint's name (an uploaded file's, so anyone's) may hold
+    '../' or '/', which a zip entry would carry out of the folder it is unpacked in."""
+    plain = re.sub(r"[^A-Za-z0-9._ -]+", "-", name).strip(" .-")
+    return plain or fallback
+
+
+def plain_path(name: str) -> str:
+    """A relative path of plain names ("assets/map.js"): no '..', no leading '/'."""
+    parts = [plain_name(part, "") for part in name.replace("\\", "/").split("/")]
+    return "/".join(p for p in parts if p) or "file"
+
+
 def zip_bytes(files: dict[str, bytes], folder: str = "map") -> bytes:
-    """The files in one .zip (inside `folder`/), for a download button."""
+    """The files in one .zip (inside `folder`/), for a download button. Every entry is folder/name with
+    made plain (plain_name, plain_path): unpacking never writes outside the folder."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files.items():
-            z.writestr(f"{folder}/{name}", data)
+            z.writestr(f"{plain_name(folder)}/{plain_path(name)}", data)
     return buffer.getvalue()

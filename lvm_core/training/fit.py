@@ -10,7 +10,6 @@ CPU threads are chosen on purpose: see training/threads.py and benchmarks/train_
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -104,19 +103,6 @@ def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
                                f"(learning rate {lr:g} is probably too high); nothing was saved")
 
 
-def thread_independent(train: Callable) -> Callable:
-    """Run `train` without oneDNN's CPU kernels. Their convolutions sum in an order that depends on the
-    thread count (measured on this machine's AMD EPYC: a conv VAE after one MNIST epoch differs by 4e-6
-    between 1 and 2 threads); PyTorch's own kernels do not, so a run's weights never depend on the cores
-    it was given (runs follow the free cores epoch by epoch). About 15% slower for conv models, measured."""
-    @functools.wraps(train)
-    def wrapper(*args, **kwargs):
-        with torch.backends.mkldnn.flags(enabled=False):
-            return train(*args, **kwargs)
-    return wrapper
-
-
-@thread_independent
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
         test_images: torch.Tensor | None = None,
         on_step: Callable[[StepReport], None] | None = None,

@@ -61,6 +61,7 @@ class RunOutcome:
     class_names: tuple[str, ...]
     metrics: dict = field(default_factory=dict)   # empty when stopped before the first epoch ended
     compared: bool = False              # the plain twin ran (False: not debiased, or it was stopped)
+    effective_sample_size: float | None = None   # of a debiased run's weights (how many images they use)
 
     @property
     def trained(self) -> bool:
@@ -111,16 +112,22 @@ def debias_reference(spec: RunSpec):
 def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
     """Run spec from data to metrics. Raises LvmError (bad data, a missing reference model) and
     TrainingDiverged (a NaN loss: nothing to save); a stopped run returns with what it completed."""
-    from lvm_core.factors.density import debias_split
+    from lvm_core.factors.density import debias_split, effective_sample_size
+    from lvm_core.models.memory import check_fits
     from lvm_core.training.distributed import fit_across_processes, is_main_process
     from lvm_core.training.threads import CpuShare, free_cpu_threads, set_cpu_threads
 
     hooks = hooks or RunHooks()
+    check_fits(spec.model, spec.train.batch_size, training=True, what="this run")   # before anything is allocated
     tconf, share = spec.train, None
     if tconf.threads is None and resolve_device(tconf.device).type == "cpu":
-        # The cores free now (both of an idle 2-core machine, one beside a class), followed epoch by epoch
-        # as other work comes and goes; the weights are the same either way (training/threads.py).
-        tconf, share = dataclasses.replace(tconf, threads=free_cpu_threads()), CpuShare()
+        # The cores free now (both of an idle 2-core machine, one beside a class). An MLP's weights are the
+        # same whatever the threads, so its run follows the free cores epoch by epoch as other work comes and
+        # goes; oneDNN's convolutions sum in a thread-dependent order (4e-6 apart after an epoch here, and
+        # twice as fast as PyTorch's own kernels), so a conv run keeps the threads it started with, which its
+        # checkpoint records: the same settings and threads give the same weights (training/threads.py).
+        tconf = dataclasses.replace(tconf, threads=free_cpu_threads())
+        share = CpuShare() if spec.model.arch == "mlp" else None
     hooks.phase("loading the dataset")
     train, test = load_splits(spec)
     train_images = train.without_classes(tconf.exclude_classes).images if tconf.exclude_classes else train.images
@@ -157,6 +164,8 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
         result = fit_across_processes(model, train_images, tconf, test_images=test.images, on_step=on_step,
                                       on_epoch=on_epoch, should_stop=hooks.should_stop, sample_weights=weights)
         outcome = RunOutcome(spec, model.cpu().eval(), tconf, result, train.class_names)
+        if weights is not None:
+            outcome.effective_sample_size = effective_sample_size(weights.numpy())
         if not outcome.trained or not main:
             return outcome
         plain = _plain_twin(spec, tconf, train_images, hooks) if weights is not None and not result.stopped else None

@@ -24,7 +24,7 @@ export default function (component) {
     root.lvmLayout = null;
   }
   const z = root.lvmZ;
-  canvas.style.width = canvas.style.height = `${data.side}px`;
+  canvas.style.width = canvas.style.height = `calc(${data.side}px * var(--lvm-scale, 1))`;   // presenter: larger
   root.querySelector("figcaption").textContent = data.caption || "decode(z), drawn in your browser";
 
   let frames = Number(root.dataset.frames || 0);
