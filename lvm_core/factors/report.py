@@ -29,7 +29,7 @@ def factor_report(ckpt, train, test, classifier=None, factors=tuple(FACTORS), tr
     if unknown:
         raise ValueError(f"unknown factor {unknown[0]!r}; choose from {', '.join(FACTORS)}")
     model = ckpt.model
-    train_codes, test_codes = encode(model, train.images), encode(model, test.images)
+    train_codes, test_codes = encode(model, train.images, train.labels), encode(model, test.images, test.labels)
     train_table = split_factors(train.name, "train", train.images)
     test_table = split_factors(test.name, "test", test.images)
     probes = probe_table(train_codes, {f: train_table[f] for f in factors}, train.labels.numpy(),
@@ -38,7 +38,7 @@ def factor_report(ckpt, train, test, classifier=None, factors=tuple(FACTORS), tr
     rows = {}
     for name in factors:
         direction = fit_direction(train_codes, train_table[name], name)
-        walk = traverse(model, base, direction)
+        walk = traverse(model, base, direction, labels=test.labels.numpy()[spaced(len(test_codes), traverse_n)])
         removal = remove_factor(model, test_codes, direction, test.labels.numpy(), classifier)
         p20, p80 = np.percentile(test_table[name], [20, 80])
         low, high = float(walk.mean[0]), float(walk.mean[-1])
