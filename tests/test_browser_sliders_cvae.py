@@ -64,6 +64,10 @@ def test_the_class_picker_redraws_the_image_as_another_class(page):
     assert len(set(seen.values())) == 3, "each class decodes the same code to a different image"
     strips = root.locator("canvas.lvm-strip")
     assert strips.count() == 8 and strips.first.evaluate(INK) > 0.05
+    # the row follows a drag before release (ten 8x8 decodes are far inside a frame's budget)
+    row = every.evaluate(PIXELS)
+    root.locator('input[type="range"]').first.evaluate("i => { i.value = i.min; i.dispatchEvent(new Event('input')); }")
+    assert every.evaluate(PIXELS) != row
     wait_idle(page)          # the pick reached Python (a state value): the page reran without an error
     assert page.get_by_text("Live decoding is off").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
