@@ -33,11 +33,13 @@ if not np.isfinite(enc.codes).all():
     st.stop()
 ranges, importance, _ = generate.dimensions(ckpt.digest, ckpt, sel.split)
 tracked = sl.tracked(ckpt.digest, ckpt)
+no_live = fallback_reason(ckpt)
 st.caption(f"One slider per latent dimension of {ckpt.title}; each spans the 1st to 99th percentile of the "
            f"{sel.split} codes along it, and is sorted by how much it changes the image (mean |Δ pixel| between "
            "its two ends). " + ("Its name says the factor it tracks most: Pearson's r between that number and the "
                                 "factor measured on each test image. " if tracked else "")
-           + f"Under each, {sl.STRIP} decodes from its low end to its high end, the other numbers as they are now.")
+           + ("" if no_live else f"Under each, {sl.STRIP} decodes from its low end to its high end, the other "
+                                  "numbers as they are now."))
 if conditional:
     st.caption("A conditional VAE: the decoder is also told the class y (pick it beside the sliders), so the code "
                "z only has to hold the style.")
@@ -98,7 +100,6 @@ if st.session_state.get("slider_token") != token:
     st.session_state.slider_token = token
 
 
-no_live = fallback_reason(ckpt)
 
 
 def helped(d: int) -> str:
