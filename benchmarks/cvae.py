@@ -18,22 +18,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from lvm_core import load_checkpoint, load_dataset
+from lvm_core.analysis.conditional import class_agreement, spearman, style_kept
+from lvm_core.analysis.quality import find_classifier
+from lvm_core.factors.measure import slant
+from lvm_core.factors.report import spaced
+from lvm_core.generation.inference import encode, reconstruct
+from lvm_core.generation.sampling import sample_normal
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))     # this checkout's lvm_core, whichever one is installed
-
-import numpy as np  # noqa: E402
-
-from lvm_core import load_checkpoint, load_dataset  # noqa: E402
-from lvm_core.analysis.conditional import class_agreement, spearman, style_kept  # noqa: E402
-from lvm_core.analysis.quality import find_classifier  # noqa: E402
-from lvm_core.factors.measure import slant  # noqa: E402
-from lvm_core.factors.report import spaced  # noqa: E402
-from lvm_core.generation.inference import encode, reconstruct  # noqa: E402
-from lvm_core.generation.sampling import sample_normal  # noqa: E402
 
 ACCURACY_GOAL, RHO_GOAL = 0.95, 0.8
 

@@ -51,11 +51,11 @@ def test_fit_with_labels_trains_a_cvae_that_uses_the_class(digits):
 def test_a_conditional_model_without_labels_is_one_clear_error(digits):
     train, test = digits
     config = TrainConfig(epochs=1)
-    with pytest.raises(NeedsLabels, match="trains on images and their classes: give fit\\(\\) the labels"):
+    with pytest.raises(NeedsLabels, match="needs each image's class to train on it: give fit\\(\\) the labels"):
         fit(digits_model("cvae"), train.images, config)
-    with pytest.raises(NeedsLabels, match="one class per image"):
+    with pytest.raises(NeedsLabels, match=f"one class from 0 to 9 per row \\({len(train)} rows\\)"):
         fit(digits_model("cvae"), train.images, config, labels=train.labels[:10])
-    with pytest.raises(NeedsLabels, match="classes 0 to 9"):
+    with pytest.raises(NeedsLabels, match="one class from 0 to 9"):
         fit(digits_model("cvae"), train.images, config, labels=train.labels + 10)
     with pytest.raises(NeedsLabels):       # the test split's labels too, before any step
         fit(digits_model("cvae"), train.images, config, labels=train.labels, test_images=test.images)

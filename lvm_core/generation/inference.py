@@ -18,15 +18,14 @@ from lvm_core.models import is_conditional, is_variational
 BATCH = 2048
 
 
-def classes_for(model: nn.Module, labels, n: int) -> torch.Tensor | None:
-    """The classes a conditional model is given for n rows, (n,) int64: labels may be (n,) (tensor, array,
-    list) or one class for every row; None for a model that takes no class. A conditional model without
-    labels, or with a class it does not know, is one NeedsLabels error."""
+def classes_for(model: nn.Module, labels, n: int, why: str = "to encode or decode it") -> torch.Tensor | None:
+    """The classes a conditional model is given for n rows, (n,) int64 on the CPU: labels may be (n,) (tensor,
+    array, list) or one class for every row; None for a model that takes no class (its labels are not used).
+    A conditional model without labels, or with a class it does not know, is one NeedsLabels error."""
     if not is_conditional(model):
         return None
     if labels is None:
-        raise NeedsLabels(f"this is a conditional model ({model.config.kind}): it needs each image's class "
-                          "to encode or decode it")
+        raise NeedsLabels(f"this is a conditional model ({model.config.kind}): it needs each image's class {why}")
     y = torch.as_tensor(np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels), dtype=torch.long)
     y = y.expand(n) if y.ndim == 0 else y
     k = model.config.n_classes

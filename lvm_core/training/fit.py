@@ -21,8 +21,8 @@ from torch import nn
 
 from lvm_core.config import TrainConfig
 from lvm_core.training.threads import set_cpu_threads
-from lvm_core.errors import NeedsLabels, TrainingDiverged
-from lvm_core.models import is_conditional
+from lvm_core.errors import TrainingDiverged
+from lvm_core.generation.inference import classes_for
 
 LOSS_READ_EVERY = 32        # steps between reads of the losses: a NaN stops the run within this many steps
 NOISE_STREAM = 0x5EED       # offsets the noise generator's seed from the order generator's
@@ -101,17 +101,7 @@ def check_sample_weights(sample_weights, n: int) -> torch.Tensor | None:
 def check_labels(model: nn.Module, labels, n: int) -> torch.Tensor | None:
     """The classes a conditional model trains with, (n,) int64 on the CPU; None for a model that takes none
     (its labels are not used, so an AE's or VAE's run is what it always was)."""
-    if not is_conditional(model):
-        return None
-    if labels is None:
-        raise NeedsLabels(f"a conditional model ({model.config.kind}) trains on images and their classes: "
-                          "give fit() the labels")
-    y = torch.as_tensor(labels).detach().to("cpu", torch.long)
-    if y.shape != (n,):
-        raise NeedsLabels(f"labels must have one class per image ({n}), not shape {tuple(y.shape)}")
-    if n and not (0 <= int(y.min()) and int(y.max()) < model.config.n_classes):
-        raise NeedsLabels(f"labels must be classes 0 to {model.config.n_classes - 1}")
-    return y
+    return classes_for(model, labels, n, "to train on it: give fit() the labels")
 
 
 def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
