@@ -22,7 +22,7 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--latent-dim", type=int, default=32)
     p.add_argument("--hidden", type=int, nargs="+",
                    help="mlp widths or conv channels (default: 128 / 32 64, training.defaults)")
-    p.add_argument("--beta", type=float, default=1.0, help="VAE: weight of the KL term")
+    p.add_argument("--beta", type=float, default=1.0, help="VAE, CVAE: weight of the KL term")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -113,14 +113,16 @@ def run_spec(args):
     user's: one line)."""
     from lvm_core.config import ModelConfig, TrainConfig
     from lvm_core.data.datasets import DATASETS
+    from lvm_core.models import is_conditional
     from lvm_core.training.fit import resolve_device
     from lvm_core.training.defaults import default_hidden
     from lvm_core.training.run import RunSpec
 
     try:
-        model = ModelConfig(kind=args.model, arch=args.arch, image_shape=DATASETS[args.dataset].image_shape,
+        info = DATASETS[args.dataset]
+        model = ModelConfig(kind=args.model, arch=args.arch, image_shape=info.image_shape,
                             latent_dim=args.latent_dim, hidden=tuple(args.hidden or default_hidden(args.arch)),
-                            beta=args.beta)
+                            beta=args.beta, n_classes=len(info.class_names) if is_conditional(args.model) else 0)
         train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                             device=args.device, threads=args.threads, input_noise=args.noise,
                             exclude_classes=tuple(args.exclude_class), debias_alpha=args.debias_alpha)
@@ -204,6 +206,10 @@ def cmd_iwae(args) -> None:
     if args.k < 1 or args.n < 2:
         raise InvalidInput("--k must be at least 1 and --n at least 2")
     ckpt, splits = checked_checkpoint(args)
+    from lvm_core.models import is_conditional, is_variational
+
+    if not is_variational(ckpt.model) or is_conditional(ckpt.model):
+        raise InvalidInput(f"{Path(args.checkpoint).name} is a {ckpt.config.kind}: the bound on -log p(x) is for a VAE")
     test = binarized(splits["test"])
     images = test.images[:args.n]
 
@@ -226,5 +232,6 @@ def cmd_export(args) -> None:
     ckpt = load_checkpoint(args.checkpoint)
     out = export_onnx(ckpt, args.out)
     c = ckpt.config
-    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+    given = f", y (batch, {c.n_classes}) one-hot" if c.n_classes else ""
+    print(f"wrote {out}: input z (batch, {c.latent_dim}){given} -> image (batch, {', '.join(map(str, c.image_shape))}) "
           f"in [0, 1], {out.stat().st_size} bytes")

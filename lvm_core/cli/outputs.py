@@ -21,6 +21,8 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--prior", choices=["normal", "gmm"], default="normal")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--class", dest="label", type=int,
+                   help="a conditional model: the class to draw (default: every class in turn)")
     data_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(run=cmd_sample)
@@ -46,10 +48,10 @@ def _check_out(path: str) -> None:
 
 
 def _write_split(args, compute, describe) -> None:
-    """compute(model, images) -> an array of the whole split, saved as .npy in dataset order."""
+    """compute(model, images, labels) -> an array of the whole split, saved as .npy in dataset order."""
     _check_out(args.out)
     ckpt, splits = checked_checkpoint(args)
-    out = compute(ckpt.model, splits[args.split].images)
+    out = compute(ckpt.model, splits[args.split].images, splits[args.split].labels)
     write_npy(args.out, out)
     print(f"wrote {args.out}: {describe(out)}")
 
@@ -71,6 +73,8 @@ def cmd_sample(args) -> None:
     from lvm_core.storage.files import atomic_write_bytes
     from lvm_core.generation.inference import decode, encode
     from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal
+    from lvm_core.models import is_conditional
+
     if args.n < 1:
         raise InvalidInput("--n must be at least 1")
     if not args.out.endswith((".npy", ".png")):  # before any work, not after it
@@ -83,9 +87,18 @@ def cmd_sample(args) -> None:
         z = sample_normal(args.n, ckpt.config.latent_dim, args.seed)
     else:
         ckpt, splits = checked_checkpoint(args)
-        z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model,
-                                                              splits["train"].images)).sample(args.n, args.seed)
-    images = decode(ckpt.model, z)
+        train = splits["train"]
+        z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model, train.images,
+                                                              train.labels)).sample(args.n, args.seed)
+    labels = None
+    if is_conditional(ckpt.model):    # a CVAE draws each z as a class: the one asked for, else each in turn
+        k = ckpt.config.n_classes
+        if args.label is not None and not 0 <= args.label < k:
+            raise InvalidInput(f"--class must be from 0 to {k - 1} for this model")
+        labels = [args.label] * args.n if args.label is not None else [i % k for i in range(args.n)]
+    elif args.label is not None:
+        raise InvalidInput("--class is for a conditional model (cvae); this one takes no class")
+    images = decode(ckpt.model, z, labels)
     if args.out.endswith(".png"):
         atomic_write_bytes(args.out, grid_png(images))
     else:
