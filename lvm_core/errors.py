@@ -9,6 +9,10 @@ class CheckpointError(LvmError):
     """A file that cannot be loaded as an LVM Explorer checkpoint (corrupt, truncated, foreign...)."""
 
 
+class BrokenModel(CheckpointError, ValueError):
+    """A checkpoint that loads but whose model computes NaN or infinite codes or images (a bad file)."""
+
+
 class DatasetUnavailable(LvmError):
     """A dataset that is neither on disk nor downloadable right now."""
 
@@ -22,7 +26,8 @@ class ImageError(LvmError):
 
 
 class InvalidInput(LvmError, ValueError):
-    """Values that do not go together (arguments, settings, a set of files): the CLI exits 2."""
+    """Values that do not go together (arguments, settings, a set of files), or a model given for what it
+    cannot do (an AE where a VAE is needed): the CLI exits 2. A ValueError too, as the engine's checks were."""
 
 
 class ConfigError(InvalidInput):

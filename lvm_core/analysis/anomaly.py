@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lvm_core.errors import InvalidInput
 from lvm_core.generation.inference import reconstruct, reconstruction_error
 
 DEFAULT_PERCENTILE = 99.0   # flag the worst 1% of normal images: a false-alarm rate a person can review
@@ -54,7 +55,7 @@ def held_out_roc(errors: np.ndarray, labels: np.ndarray, held_out,
     errors, labels = np.asarray(errors), np.asarray(labels)
     unseen = np.isin(labels, list(held_out))
     if unseen.all() or not unseen.any():
-        raise ValueError(f"the split needs images of both held-out {tuple(held_out)} and other classes")
+        raise InvalidInput(f"the split needs images of both held-out {tuple(held_out)} and other classes")
     fpr, tpr, _ = roc_curve(unseen, errors)
     threshold = threshold_at(errors[~unseen], percentile)
     return HeldOutResult(

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lvm_core.errors import InvalidInput
 from lvm_core.generation.inference import reconstruct
 
 
@@ -53,9 +54,9 @@ LEVELS = {  # what `level` means for each noise, and a level where the differenc
 
 def corrupt(images: torch.Tensor, noise: str, level: float, seed: int = 0) -> torch.Tensor:
     if noise not in NOISES:
-        raise ValueError(f"unknown noise {noise!r}; choose from {', '.join(NOISES)}")
+        raise InvalidInput(f"unknown noise {noise!r}; choose from {', '.join(NOISES)}")
     if not 0 <= level <= 1:
-        raise ValueError(f"noise level must be in [0, 1], got {level}")
+        raise InvalidInput(f"noise level must be in [0, 1], got {level}")
     return NOISES[noise](images, level, seed)
 
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lvm_core.data.builtin import ImageDataset
+from lvm_core.errors import InvalidInput
 from lvm_core.models import is_conditional, is_variational
 
 TEST_BINARIZATION_SEED = 1      # the test split is binarized once, with this seed, for every figure
@@ -44,8 +45,8 @@ def iwae_log_likelihood(model: nn.Module, x: torch.Tensor, k: int = 1000, chunk:
                         generator: torch.Generator | None = None) -> torch.Tensor:
     """x (B, C, H, W) in {0, 1} -> (B,) the K-sample importance-weighted lower bound on log p(x), nats."""
     if not is_variational(model) or is_conditional(model):
-        raise ValueError("the importance-weighted bound needs a VAE (an encoder that gives q(z|x)); a conditional "
-                         "VAE's bound would be on log p(x | y), not comparable")
+        raise InvalidInput("the importance-weighted bound needs a VAE (an encoder that gives q(z|x)); a conditional "
+                           "VAE's bound would be on log p(x | y), not comparable")
     model.eval()
     mu, logvar = model.encode(x)                                            # (B, D) each
     log_w = []
@@ -74,7 +75,7 @@ def iwae_nll(model: nn.Module, images: torch.Tensor, k: int = 1000, batch_size: 
              progress=None) -> LikelihoodEstimate:
     """The mean K-sample bound on -log p(x) over binary images (N, C, H, W), with its standard error."""
     if k < 1 or len(images) < 2:
-        raise ValueError("the bound needs k >= 1 and at least 2 images")
+        raise InvalidInput("the bound needs k >= 1 and at least 2 images")
     gen = torch.Generator().manual_seed(seed)
     out = []
     for i in range(0, len(images), batch_size):

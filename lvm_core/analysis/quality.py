@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lvm_core.storage.catalog import SHIPPED_DIR
-from lvm_core.errors import CheckpointError
+from lvm_core.errors import BrokenModel, CheckpointError, InvalidInput
 
 FORMAT = "lvm-explorer-classifier/1"
 CLASSIFIER_DIR = SHIPPED_DIR / "classifiers"
@@ -99,7 +99,7 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
 def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """features (N, F) -> (mean (F,), covariance (F, F)); needs N >= 2."""
     if len(features) < 2:
-        raise ValueError("a Fréchet distance needs at least 2 samples")
+        raise InvalidInput("a Fréchet distance needs at least 2 samples")
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
@@ -111,12 +111,12 @@ class SampleQuality:
 
 
 def score_samples(clf: Classifier, images) -> SampleQuality:
-    """Score images (N, H, W) in [0, 1] against the classifier's dataset. NaN images raise ValueError."""
+    """Score images (N, H, W) in [0, 1] against the classifier's dataset. NaN images raise BrokenModel."""
     images = np.asarray(images, dtype=np.float32)
     if not np.isfinite(images).all():
-        raise ValueError("the samples contain NaN or infinite pixels: the model's decoder is broken")
+        raise BrokenModel("the samples contain NaN or infinite pixels: the model's decoder is broken")
     if tuple(images.shape[-2:]) != tuple(clf.image_shape[-2:]):
-        raise ValueError(f"the {clf.dataset} classifier scores {clf.image_shape[1]}x{clf.image_shape[2]} "
+        raise InvalidInput(f"the {clf.dataset} classifier scores {clf.image_shape[1]}x{clf.image_shape[2]} "
                          f"images, not {images.shape[-2]}x{images.shape[-1]}")
     feats, probs = features_and_probs(clf.net, images)
     mu, sigma = feature_statistics(feats)

@@ -12,7 +12,7 @@ from pathlib import Path
 from lvm_core.storage.catalog import SHIPPED_DIR
 from lvm_core.storage.checkpoints import Checkpoint, check_image_shape
 from lvm_core.data.builtin import ImageDataset
-from lvm_core.errors import LvmError
+from lvm_core.errors import InvalidInput, LvmError
 from lvm_core.generation.inference import per_pixel_mse, reconstruct
 from lvm_core.maps.pca import fit_pca, pca_reconstruct
 
@@ -26,15 +26,15 @@ def run_sweep(checkpoints: list[Checkpoint], train: ImageDataset, test: ImageDat
     JSON-ready dict sorted by size. All checkpoints must be models of train/test's dataset;
     their paths are stored relative to `folder`, where the JSON goes."""
     if not checkpoints:
-        raise ValueError("the sweep needs at least one checkpoint")
+        raise InvalidInput("the sweep needs at least one checkpoint")
     for ckpt in checkpoints:
         check_image_shape(ckpt, test.image_shape, test.name)
         if ckpt.dataset != test.name:
-            raise ValueError(f"{ckpt.name} is a {ckpt.dataset} model; the sweep is on {test.name}")
+            raise InvalidInput(f"{ckpt.name} is a {ckpt.dataset} model; the sweep is on {test.name}")
     checkpoints = sorted(checkpoints, key=lambda c: c.config.latent_dim)
     sizes = [c.config.latent_dim for c in checkpoints]
     if len(set(sizes)) != len(sizes):
-        raise ValueError(f"two checkpoints have the same latent size: {sizes}")
+        raise InvalidInput(f"two checkpoints have the same latent size: {sizes}")
     pca = fit_pca(train.images, max(sizes))   # its first k components are PCA with k components
     first = checkpoints[0]
     return {

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from lvm_core.errors import InvalidInput
+
 DEFAULT_COMPONENTS = 10
 DEFAULT_ALPHA = 2.0          # per-dimension density: on MNIST VAE codes the heaviest image weighs ~11x an average one
 RARE_FRACTION = 0.1          # "rarest decile"
@@ -41,7 +43,7 @@ def resampling_weights(log_p: np.ndarray, alpha: float = DEFAULT_ALPHA) -> np.nd
     """(N,) log densities (per dimension, log_density) -> (N,) weights proportional to p^-alpha summing to 1
     (alpha 0: uniform)."""
     if alpha < 0:
-        raise ValueError("the debiasing strength alpha must be 0 or more")
+        raise InvalidInput("the debiasing strength alpha must be 0 or more")
     score = -alpha * np.asarray(log_p, np.float64)
     w = np.exp(score - score.max())   # shifted: p^-alpha overflows for rare codes of a sharp density
     return w / w.sum()

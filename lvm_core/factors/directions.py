@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from lvm_core.errors import InvalidInput
 from lvm_core.factors.measure import measure_factors
 from lvm_core.generation.inference import decode
 
@@ -60,7 +61,7 @@ def fit_direction(codes: np.ndarray, values: np.ndarray, factor: str = "", quant
 
     codes, values = np.asarray(codes, np.float64), np.asarray(values, np.float64)
     if len(codes) != len(values) or len(codes) < 10:
-        raise ValueError("a factor direction needs at least 10 codes, each with its measured value")
+        raise InvalidInput("a factor direction needs at least 10 codes, each with its measured value")
     lo, hi = np.quantile(values, [quantile, 1 - quantile])
     top, bottom = values >= hi, values <= lo
     if hi <= lo:   # most images share one value (MNIST's height): split at the mean instead

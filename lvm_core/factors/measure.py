@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lvm_core.errors import InvalidInput
+
 INK = 0.5        # a pixel brighter than this is ink (the skeleton, the bounding box)
 CHUNK = 4096     # images per block: the moments' float64 temporaries stay ~25 MB, not 400 MB for 60k
 VERSION = 1      # bump when a definition changes: cached tables of older versions are ignored
@@ -47,7 +49,7 @@ def _as_batch(images) -> np.ndarray:
         x = x[None]
     if x.ndim == 4:
         if x.shape[1] != 1:
-            raise ValueError(f"factors are measured on single-channel images, not {x.shape[1]} channels")
+            raise InvalidInput(f"factors are measured on single-channel images, not {x.shape[1]} channels")
         x = x[:, 0]
     if x.ndim != 3:
         raise ValueError(f"expected images (N, H, W), got shape {x.shape}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lvm_core.errors import InvalidInput
 from lvm_core.factors.directions import fit_direction, probe_table, remove_factor, traverse
 from lvm_core.factors.measure import FACTORS, split_factors
 from lvm_core.factors.scores import disentanglement_scores
@@ -29,7 +30,7 @@ def factor_report(ckpt, train, test, classifier=None, factors=tuple(FACTORS), tr
     MIG, DCI and SAP against every measured factor and the label (lvm_core.factors.scores)."""
     unknown = [f for f in factors if f not in FACTORS]
     if unknown:
-        raise ValueError(f"unknown factor {unknown[0]!r}; choose from {', '.join(FACTORS)}")
+        raise InvalidInput(f"unknown factor {unknown[0]!r}; choose from {', '.join(FACTORS)}")
     model = ckpt.model
     train_codes, test_codes = encode(model, train.images, train.labels), encode(model, test.images, test.labels)
     train_table = split_factors(train.name, "train", train.images)

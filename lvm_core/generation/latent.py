@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from lvm_core.data.images import enlarge, make_grid, to_uint8
+from lvm_core.errors import InvalidInput
 from lvm_core.generation.inference import decode
 from lvm_core.generation.sampling import INTERPOLATIONS
 
@@ -73,16 +74,16 @@ def manifold_grid(model: nn.Module, x_range: tuple[float, float], y_range: tuple
     into one (n*H, n*W) image whose top-left is (x_min, y_max), like a plot's axes (label: a conditional
     model's class, drawn everywhere)."""
     if model.config.latent_dim != 2:
-        raise ValueError(f"the decoded plane needs a 2-d latent space; this model has {model.config.latent_dim}")
+        raise InvalidInput(f"the decoded plane needs a 2-d latent space; this model has {model.config.latent_dim}")
     return make_grid(decode(model, plane_codes(x_range, y_range, n), label), ncols=n, pad=0)
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
     """(steps, D) codes from z0 to z1 (each (D,)), endpoints exact; method: linear or spherical."""
     if method not in INTERPOLATIONS:
-        raise ValueError(f"unknown interpolation {method!r}; choose from {', '.join(INTERPOLATIONS)}")
+        raise InvalidInput(f"unknown interpolation {method!r}; choose from {', '.join(INTERPOLATIONS)}")
     if steps < 2:
-        raise ValueError("an interpolation needs at least 2 steps")
+        raise InvalidInput("an interpolation needs at least 2 steps")
     return INTERPOLATIONS[method](np.asarray(z0, np.float32), np.asarray(z1, np.float32), steps)
 
 

@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from lvm_core.errors import InvalidInput
 from lvm_core.maps.pca import pca_map
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "raw": "raw axes (2-d latent)"}
@@ -59,11 +60,11 @@ def project(codes: np.ndarray, method: str, dims: int = 2, seed: int = 0, progre
             **params) -> np.ndarray:
     """codes (N, D) -> map coordinates (N, dims) float32. params override DEFAULT_PARAMS[method]."""
     if method not in METHODS:
-        raise ValueError(f"unknown projection {method!r}; choose from {', '.join(METHODS)}")
+        raise InvalidInput(f"unknown projection {method!r}; choose from {', '.join(METHODS)}")
     codes = np.ascontiguousarray(codes, dtype=np.float32)
     n, latent_dim = codes.shape
     if method not in available_methods(latent_dim, dims):
-        raise ValueError(f"{METHODS[method]} cannot draw a {dims}-D map of {latent_dim}-d codes")
+        raise InvalidInput(f"{METHODS[method]} cannot draw a {dims}-D map of {latent_dim}-d codes")
     params = {**DEFAULT_PARAMS[method], **params}
     if method == "raw":
         return codes[:, :dims].copy()

@@ -23,6 +23,7 @@ from lvm_core import settings
 
 from lvm_core.storage.catalog import SHIPPED_DIR
 from lvm_core.data.builtin import subset_indices
+from lvm_core.errors import BrokenModel, InvalidInput
 from lvm_core.storage.files import atomic_write_bytes
 from lvm_core.maps.projection import DEFAULT_PARAMS, METHODS, OnProgress, project
 from lvm_core.maps.trustworthiness import trustworthiness
@@ -47,7 +48,7 @@ class MapKey:
     def make(cls, digest: str, split: str, n: int, method: str, dims: int = 2, params: dict | None = None,
              seed: int = 0) -> "MapKey":
         if method not in METHODS:
-            raise ValueError(f"unknown projection {method!r}; choose from {', '.join(METHODS)}")
+            raise InvalidInput(f"unknown projection {method!r}; choose from {', '.join(METHODS)}")
         full = {**DEFAULT_PARAMS[method], **(params or {})}
         return cls(digest, split, int(n), method, int(dims), tuple(sorted(full.items())), int(seed))
 
@@ -78,7 +79,7 @@ def compute_map(key: MapKey, codes: np.ndarray, labels: np.ndarray, errors: np.n
     """codes (T, D), labels (T,), errors (T,) for a whole split of T images -> the map of key.n of them."""
     indices = subset_indices(len(codes), key.n, key.seed)
     if not np.isfinite(codes[indices]).all():
-        raise ValueError("the model's codes contain NaN or infinite values (its weights are broken); "
+        raise BrokenModel("the model's codes contain NaN or infinite values (its weights are broken); "
                          "retrain it or pick another model")
     start = time.perf_counter()
     embedding = project(codes[indices], key.method, key.dims, key.seed, progress, **dict(key.params))

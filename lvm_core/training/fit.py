@@ -20,7 +20,7 @@ from torch import nn
 
 from lvm_core.config import TrainConfig
 from lvm_core.training.threads import set_cpu_threads
-from lvm_core.errors import TrainingDiverged
+from lvm_core.errors import InvalidInput, TrainingDiverged
 from lvm_core.generation.inference import classes_for
 
 LOSS_READ_EVERY = 32        # steps between reads of the losses: a NaN stops the run within this many steps
@@ -52,9 +52,9 @@ def resolve_device(device: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+        raise InvalidInput("device 'cuda' was asked for but no CUDA GPU is available")
     if device == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device 'mps' was asked for but Apple's MPS is not available")
+        raise InvalidInput("device 'mps' was asked for but Apple's MPS is not available")
     return torch.device(device)
 
 
