@@ -9,6 +9,10 @@ class CheckpointError(LvmError):
     """A file that cannot be loaded as an LVM Explorer checkpoint (corrupt, truncated, foreign...)."""
 
 
+class FileRefused(LvmError):
+    """A path that cannot be read as a file: a folder, a named pipe, a device, a file too big to read."""
+
+
 class BrokenModel(CheckpointError, ValueError):
     """A checkpoint that loads but whose model computes NaN or infinite codes or images (a bad file)."""
 

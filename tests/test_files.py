@@ -4,8 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
-from lvm_core.storage.files import atomic_write_bytes, csv_text, read_umask, write_new_file
+import pytest
+
+from lvm_core.errors import FileRefused
+from lvm_core.storage.files import atomic_write_bytes, csv_text, read_bytes, read_umask, write_new_file
 
 
 def test_atomic_write_replaces_and_leaves_no_temp_file(tmp_path):
@@ -44,3 +48,21 @@ def test_write_new_file_without_hard_links_never_replaces_a_file_made_meanwhile(
     assert path.name == "x-2.safetensors" and path.read_bytes() == b"x-2"
     assert (tmp_path / "x.safetensors").read_bytes() == b"theirs"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x-2.safetensors", "x.safetensors"]   # no temp files
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device", "missing"])
+def test_read_bytes_refuses_what_is_not_a_regular_file_without_blocking(tmp_path, kind):
+    path = {"folder": tmp_path, "device": "/dev/zero", "missing": tmp_path / "gone.bin"}.get(kind)
+    if kind == "fifo":
+        path = tmp_path / "pipe.safetensors"
+        os.mkfifo(path)      # nobody writes: a plain open() would block for ever
+    with pytest.raises(FileRefused) as info:
+        read_bytes(path, 1000)
+    assert "\n" not in str(info.value) and str(info.value).startswith(Path(path).name)
+
+
+def test_read_bytes_checks_the_size_before_reading(tmp_path):
+    (tmp_path / "big.bin").write_bytes(b"x" * 2000)
+    assert read_bytes(tmp_path / "big.bin", 2000) == b"x" * 2000
+    with pytest.raises(FileRefused, match="more than a model"):
+        read_bytes(tmp_path / "big.bin", 1999, limit="a model")

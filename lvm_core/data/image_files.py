@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from lvm_core.data.pictures import open_picture
-from lvm_core.errors import DatasetUnavailable, ImageError
+from lvm_core.errors import DatasetUnavailable, FileRefused, ImageError
+from lvm_core.storage.files import read_bytes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
 MAX_IMAGE_PIXELS = 50_000_000        # one picture; a bigger one is skipped before it is decoded
@@ -94,11 +95,10 @@ def _read_picture(path: Path, size: int, channels: int, problems: list[str], roo
 
     rel = path.relative_to(root)
     try:
-        if path.stat().st_size > MAX_PICTURE_BYTES:     # never read a huge file only to refuse it
-            raise ImageError(f"{rel} is over {MAX_PICTURE_BYTES // 2**20} MB")
-        array, original, _ = open_picture(path.read_bytes(), str(rel), square, max_bytes=MAX_PICTURE_BYTES,
+        data = read_bytes(path, MAX_PICTURE_BYTES, str(rel))   # never read a huge file only to refuse it
+        array, original, _ = open_picture(data, str(rel), square, max_bytes=MAX_PICTURE_BYTES,
                                           max_pixels=MAX_IMAGE_PIXELS, draft_side=2 * size)
-    except (ImageError, OSError) as exc:
+    except (ImageError, FileRefused, OSError) as exc:
         problems.append(f"skipped {rel}: {exc}")
         return None
     return (array[..., None] if channels == 1 else array), original

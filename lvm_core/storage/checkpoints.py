@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from lvm_core.config import MAX_PARAMETERS, ModelConfig, TrainConfig
-from lvm_core.errors import CheckpointError
-from lvm_core.storage.files import atomic_write_bytes
+from lvm_core.errors import CheckpointError, FileRefused
+from lvm_core.storage.files import atomic_write_bytes, open_regular, read_bytes
 from lvm_core.models import build_model
 
 FORMAT = "lvm-explorer/1"
@@ -99,13 +99,10 @@ def load_checkpoint(source, name: str | None = None) -> Checkpoint:
     else:
         path = Path(source)
         label = name or path.name
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise CheckpointError(f"{label}: the file is {path.stat().st_size / 2**20:,.0f} MB, more than any "
-                                      f"model this app builds ({MAX_FILE_BYTES / 2**20:,.0f} MB)")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CheckpointError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+        try:   # a regular file only (a named pipe would block, /dev/zero never ends), its size checked first
+            data = read_bytes(path, MAX_FILE_BYTES, label, limit="any model this app builds")
+        except FileRefused as exc:
+            raise CheckpointError(str(exc)) from None
     if len(data) > MAX_FILE_BYTES:
         raise CheckpointError(f"{label}: the file is {len(data) / 2**20:,.0f} MB, more than any model this app "
                               f"builds ({MAX_FILE_BYTES / 2**20:,.0f} MB)")
@@ -212,12 +209,12 @@ def read_description(path) -> dict:
     """The JSON description of a checkpoint file, reading only its header (no weights)."""
     path = Path(path)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:     # a named pipe named *.safetensors in a models folder must not hang
             head = f.read(8)
             n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
             data = head + (f.read(n) if 0 < n <= MAX_HEADER_BYTES else b"")
-    except OSError as exc:
-        raise CheckpointError(f"{path.name}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    except FileRefused as exc:
+        raise CheckpointError(str(exc)) from None
     return _read_metadata(data, path.name)
 
 

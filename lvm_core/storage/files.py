@@ -1,14 +1,19 @@
 """Writing files safely, the one way every module does it: a temp file that is fsynced and then
 renamed (replace) or hard-linked (never replace) into place, so a crash mid-write leaves the old
-file or none, never half a file; and CSV text for downloads."""
+file or none, never half a file; CSV text for downloads (text.cell guards each cell); and reading a
+file a user names (read_bytes: regular files only, a size cap before reading)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
+
+from lvm_core.errors import FileRefused
 
 _umask: int | None = None
 
@@ -132,3 +137,57 @@ def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
+
+
+def not_a_file(mode: int) -> str | None:
+    """What a path of this st_mode is when it is not a regular file ("a folder", "a named pipe (FIFO)"...)."""
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+@contextlib.contextmanager
+def open_regular(path, label: str | None = None):
+    """A regular file opened for reading (binary), or FileRefused (one line naming `label`, default the
+    file's name). A named pipe would block a reader forever and /dev/zero never ends: the kind is checked
+    from stat before opening (opening some devices does things) and again on the open file, opened
+    non-blocking so a pipe swapped in between cannot block either."""
+    label = label or Path(path).name
+    try:
+        kind = not_a_file(os.stat(path).st_mode)
+        if kind:
+            raise FileRefused(f"{label}: is {kind}, not a file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise FileRefused(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    f = os.fdopen(fd, "rb")
+    try:
+        kind = not_a_file(os.fstat(fd).st_mode)
+        if kind:
+            raise FileRefused(f"{label}: is {kind}, not a file")
+        yield f
+    except OSError as exc:
+        raise FileRefused(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        f.close()
+
+
+def read_bytes(path, max_bytes: int, label: str | None = None, limit: str = "") -> bytes:
+    """The bytes of a regular file (open_regular) of at most max_bytes, checked before reading (`limit` says
+    why the cap is what it is); never more than max_bytes + 1 bytes are read, so a file that grows is caught."""
+    label = label or Path(path).name
+    with open_regular(path, label) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > max_bytes:
+            raise FileRefused(f"{label}: the file is {_megabytes(size)}, more than {limit or 'this reads'} "
+                              f"({_megabytes(max_bytes)})")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileRefused(f"{label}: the file grew past {_megabytes(max_bytes)} while being read")
+    return data
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n < 2**30 else f"{n / 2**30:,.1f} GB"
