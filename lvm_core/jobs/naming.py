@@ -1,19 +1,18 @@
 """File names for runs: a safe stem from what a user typed, and a save that never replaces a file."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable
 
 from lvm_core.storage.checkpoints import SUFFIX
 from lvm_core.errors import LvmError
 from lvm_core.storage.files import candidate_names, write_new_file
+from lvm_core.text import file_stem
 
 
 def safe_stem(name: str) -> str:
     """A file stem from a user's name: letters, digits, '.', '_' and '-' only, at most 60 long."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-.")[:60]
-    return stem or "model"
+    return file_stem(name)
 
 
 def free_stem(folder: Path, stem: str, taken=()) -> str:

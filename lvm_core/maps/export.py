@@ -26,16 +26,17 @@ import torch
 from lvm_core.storage.files import atomic_write_bytes
 from lvm_core.data.images import to_uint8
 from lvm_core.generation.inference import to_display
+from lvm_core.text import LIMIT, cell, clean
 
 SPRITE_MAX_SIDE = 8192      # the projector refuses bigger sprites (WebGL texture size)
 
 
 def metadata_tsv(columns: dict[str, list]) -> str:
-    """The projector's metadata rules: one column -> values only, no header; several -> a header row."""
+    """The projector's metadata rules: one column -> values only, no header; several -> a header row. Each
+    value a text.cell (a tab or newline in a class name would add a column or a row; a leading = a formula)."""
     names = list(columns)
     rows = zip(*columns.values())
-    clean = lambda v: str(v).replace("\t", " ").replace("\n", " ")  # noqa: E731 - a tab would add a column
-    lines = ([] if len(names) == 1 else ["\t".join(names)]) + ["\t".join(clean(v) for v in row) for row in rows]
+    lines = ([] if len(names) == 1 else ["\t".join(names)]) + ["\t".join(str(cell(v)) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -69,13 +70,14 @@ def map_files(codes: np.ndarray, labels: np.ndarray, class_names, errors: np.nda
     from PIL import Image
 
     labels = np.asarray(labels).astype(int)
-    classes = [class_names[c] if 0 <= c < len(class_names) else str(c) for c in labels]
+    shown = [clean(name, LIMIT) for name in class_names]    # the user's text (metadata_tsv adds cell's guard)
+    classes = [shown[c] if 0 <= c < len(shown) else str(c) for c in labels]
     grid, cell = sprite(images)
     png = io.BytesIO()
     Image.fromarray(grid).save(png, format="PNG")
     meta = {"index": np.asarray(indices).tolist(), "label": labels.tolist(), "class": classes,
             "error": [f"{e:.6g}" for e in np.asarray(errors, np.float64)]}
-    config = {"embeddings": [{"tensorName": name, "tensorShape": list(codes.shape), "tensorPath": "tensors.tsv",
+    config = {"embeddings": [{"tensorName": clean(name), "tensorShape": list(codes.shape), "tensorPath": "tensors.tsv",
                               "metadataPath": "metadata.tsv",
                               "sprite": {"imagePath": "sprite.png", "singleImageDim": [cell, cell]}}]}
     table = pd.DataFrame({"index": np.asarray(indices, np.int64), "label": labels, "class": classes,

@@ -131,11 +131,14 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
-    """A CSV table (comma-separated, one "\\n" per row, quoted where a cell needs it)."""
+    """A CSV table (comma-separated, one "\\n" per row, quoted where a cell needs it); every text cell a
+    text.cell (one line; a class name "=HYPERLINK(...)" shown, not run, by a spreadsheet)."""
+    from lvm_core.text import cell
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([cell(h) for h in header])
+    writer.writerows([cell(v) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -148,6 +151,22 @@ def not_a_file(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
+def check_regular(path, max_bytes: int | None = None, label: str | None = None, limit: str = "") -> int:
+    """The size of a regular file of at most max_bytes, from stat alone (nothing is opened); FileRefused
+    naming `label` (default the file's name) for a folder, pipe or device, a missing file, a bigger one."""
+    label = label or Path(path).name
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise FileRefused(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    if not_a_file(info.st_mode):
+        raise FileRefused(f"{label}: is {not_a_file(info.st_mode)}, not a file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise FileRefused(f"{label}: the file is {_megabytes(info.st_size)}, more than {limit or 'this reads'} "
+                          f"({_megabytes(max_bytes)})")
+    return info.st_size
+
+
 @contextlib.contextmanager
 def open_regular(path, label: str | None = None):
     """A regular file opened for reading (binary), or FileRefused (one line naming `label`, default the
@@ -155,10 +174,8 @@ def open_regular(path, label: str | None = None):
     from stat before opening (opening some devices does things) and again on the open file, opened
     non-blocking so a pipe swapped in between cannot block either."""
     label = label or Path(path).name
+    check_regular(path, label=label)
     try:
-        kind = not_a_file(os.stat(path).st_mode)
-        if kind:
-            raise FileRefused(f"{label}: is {kind}, not a file")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise FileRefused(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
@@ -178,11 +195,8 @@ def read_bytes(path, max_bytes: int, label: str | None = None, limit: str = "") 
     """The bytes of a regular file (open_regular) of at most max_bytes, checked before reading (`limit` says
     why the cap is what it is); never more than max_bytes + 1 bytes are read, so a file that grows is caught."""
     label = label or Path(path).name
+    check_regular(path, max_bytes, label, limit)
     with open_regular(path, label) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > max_bytes:
-            raise FileRefused(f"{label}: the file is {_megabytes(size)}, more than {limit or 'this reads'} "
-                              f"({_megabytes(max_bytes)})")
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise FileRefused(f"{label}: the file grew past {_megabytes(max_bytes)} while being read")

@@ -22,6 +22,7 @@ from lvm_core.config import TrainConfig
 from lvm_core.data.images import make_grid
 from lvm_core.generation.inference import classes_for, to_display
 from lvm_core.generation.sampling import sample_normal
+from lvm_core.text import LIMIT, cell, clean, file_stem
 
 GRID_IMAGES = 32          # test images reconstructed, and prior samples decoded, in each epoch's grids
 EMBEDDING_MAX = 2000      # test codes sent to the projector (its sprite stays a few MB)
@@ -29,8 +30,9 @@ RUNS_DIR = "runs"         # the Train page's runs write to <user models folder>/
 
 
 def run_dir(logdir, name: str) -> Path:
-    """logdir/<name>-<UTC time>: one folder per run, so runs sit side by side in TensorBoard."""
-    return Path(logdir) / f"{name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    """logdir/<name>-<UTC time>: one folder per run, so runs sit side by side in TensorBoard (the name as a
+    file name: a run named "../x" stays inside logdir)."""
+    return Path(logdir) / f"{file_stem(name, default='run')}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
 
 
 class TensorBoardRun:
@@ -76,7 +78,8 @@ class TensorBoardRun:
         for name, value in metric_dict.items():
             self.writer.add_scalar(name, value, self.epoch)
         codes, images, labels = self._embedding()
-        names = [self.class_names[c] if 0 <= c < len(self.class_names) else str(c) for c in labels]
+        names = [cell(self.class_names[c], LIMIT) if 0 <= c < len(self.class_names) else str(c)   # one TSV row each
+                 for c in labels]
         self.writer.add_embedding(codes, metadata=names or None, label_img=images, global_step=self.epoch,
                                   tag="test_codes")
         self.writer.close()
@@ -85,7 +88,7 @@ class TensorBoardRun:
         """The model's and the run's settings as TensorBoard takes them (numbers, strings, booleans)."""
         settings = {f"model/{k}": v for k, v in self.model.config.to_dict().items()}
         settings |= {f"train/{k}": v for k, v in self.train_config.to_dict().items()}
-        settings["dataset"] = self.dataset
+        settings["dataset"] = clean(self.dataset)        # a path for your own images: shown as text
         return {k: v if isinstance(v, (int, float, str, bool)) else str(v)
                 for k, v in settings.items() if v is not None}
 
