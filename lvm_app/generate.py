@@ -108,8 +108,9 @@ def importance_figure(importance: np.ndarray, variational: bool) -> go.Figure:
 
 
 @st.cache_data(show_spinner="Decoding the plane…", max_entries=16)
-def plane(digest: str, _ckpt: Checkpoint, x_range: tuple, y_range: tuple, n: int) -> np.ndarray:
-    return manifold_grid(_ckpt.model, x_range, y_range, n)
+def plane(digest: str, _ckpt: Checkpoint, x_range: tuple, y_range: tuple, n: int,
+          label: int | None = None) -> np.ndarray:
+    return manifold_grid(_ckpt.model, x_range, y_range, n, label)
 
 
 def manifold_figure(grid: np.ndarray, x_range, y_range, n: int, places: np.ndarray, labels: np.ndarray,

@@ -52,8 +52,9 @@ def probes(digest: str, _ckpt: Checkpoint) -> dict[str, float]:
     idx = spaced(len(train), PROBE_TRAIN_N)
     train_table = split_factors(_ckpt.dataset, "train", train.images[idx])   # 5,000 measured, not all 60,000
     enc = cache.encoded(digest, _ckpt, "test")
-    return probe_table(encode(_ckpt.model, train.images[idx]), train_table, train.labels.numpy()[idx],
-                       enc.codes, table(_ckpt.dataset, "test"), enc.labels)
+    codes = encode(_ckpt.model, train.images[idx], train.labels[idx])    # labels: a CVAE encodes x given y
+    return probe_table(codes, train_table, train.labels.numpy()[idx], enc.codes, table(_ckpt.dataset, "test"),
+                       enc.labels)
 
 
 @st.cache_resource(show_spinner="Scoring the codes: MIG, DCI, SAP against every factor and the label…", max_entries=8)

@@ -9,6 +9,7 @@ from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, 
 from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
+from lvm_core.models import MODEL_KINDS, is_variational
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
 
@@ -56,7 +57,7 @@ def status_line(job, p: Progress, place: int) -> None:
         if p.metrics:
             metrics_row(p.metrics, job.model_config.latent_dim)
             why = pca_verdict(p.metrics, job.model_config.latent_dim, p.epoch or t.epochs,
-                              job.model_config.kind == "vae")
+                              is_variational(MODEL_KINDS[job.model_config.kind]))
             if why:
                 st.caption(why)
 

@@ -14,7 +14,7 @@ from numbers import Integral, Real
 import torch
 
 from lvm_core.errors import ConfigError
-from lvm_core.models import ARCHS, MODEL_KINDS
+from lvm_core.models import ARCHS, MODEL_KINDS, is_conditional
 
 # Bounds shared by checkpoint loading, the Train page and the CLI. Generous for this app's datasets
 # (28x28 and 8x8 images, the shipped models have under 1M parameters), far below what hurts a server.
@@ -27,6 +27,7 @@ MAX_PARAMETERS = 20_000_000      # 80 MB of float32 weights
 MAX_EPOCHS = 10_000
 MAX_BATCH_SIZE = 65_536
 MAX_DEBIAS_ALPHA = 10.0         # at 10 a handful of images take nearly all the weight
+MAX_CLASSES = 1000               # a conditional model's classes; a checkpoint's class_names have the same bound
 MAX_UPLOAD_MB = 10               # checkpoints and pictures; .streamlit/config.toml's server.maxUploadSize
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 
@@ -71,12 +72,14 @@ def _choice(name: str, value, options) -> str:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = "ae"                            # registry key: "ae" or "vae"
+    kind: str = "ae"                            # registry key: "ae", "vae" or "cvae"
     arch: str = "mlp"                           # "mlp" (fully connected) or "conv"
     image_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W), taken from the dataset
     latent_dim: int = 32                        # size of the code z
     hidden: tuple[int, ...] = (128,)            # mlp: layer widths; conv: channels per stride-2 conv
     beta: float = 1.0                           # VAE only: weight of the KL term (beta-VAE)
+    n_classes: int = 0                          # cvae: classes given to encoder and decoder as a one-hot;
+                                                # 0 for ae and vae (absent from their saved configs)
 
     def __post_init__(self):
 
@@ -92,6 +95,11 @@ class ModelConfig:
         object.__setattr__(self, "hidden", _sizes("hidden", self.hidden, (1, MAX_LAYERS), 1, MAX_HIDDEN,
                                                             "a hidden size"))
         object.__setattr__(self, "beta", real_number("beta", self.beta, 0.0, 1000.0))
+        object.__setattr__(self, "n_classes", whole_number("n_classes", self.n_classes, 0, MAX_CLASSES))
+        if is_conditional(self.kind) and self.n_classes < 1:
+            raise ConfigError(f"a {self.kind} model needs its number of classes (n_classes of 1 or more)")
+        if not is_conditional(self.kind) and self.n_classes:
+            raise ConfigError(f"n_classes is for a conditional model; a {self.kind} model takes no class")
         if self.arch == "conv":
             step = 2 ** len(self.hidden)
             if h % step or w % step:
@@ -105,7 +113,12 @@ class ModelConfig:
                               "(use smaller hidden sizes or a smaller latent size)")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The config as JSON takes it; n_classes only where it is used, so an AE's or VAE's saved config
+        is what it was before conditional models existed (and older versions still open it)."""
+        d = asdict(self)
+        if not d["n_classes"]:
+            del d["n_classes"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":

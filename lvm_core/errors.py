@@ -36,3 +36,7 @@ class InvalidInput(LvmError, ValueError):
 
 class ConfigError(InvalidInput):
     """A model or training setting out of its type or bounds (a ValueError too: bad arguments)."""
+
+
+class NeedsLabels(LvmError):
+    """A conditional model (a CVAE) asked to encode, decode or train without the images' classes."""

@@ -15,7 +15,8 @@ from lvm_core.analysis.anomaly import (DEFAULT_PERCENTILE, anomaly_scores, held_
 from lvm_core.data.datasets import display_name
 from lvm_core.generation.inference import to_display
 from lvm_core.maps.projection import DEFAULT_N, METHODS
-from lvm_core.text import markdown_plain
+from lvm_core.text import clean, markdown_plain
+from lvm_core.models import is_conditional
 
 sel = current()
 ckpt = sel.ckpt
@@ -113,16 +114,21 @@ with yours_tab:
     # opens on a built-in example (the image selected on the map, else the first): something to score at once
     source = st.radio("Image", ["a test image", "an inverted test image", "all white", "all black",
                                 "uniform noise", "upload a picture"], horizontal=True, key="anomaly_source")
+    index = st.session_state.get(state.SELECTED)
+    index = index if index is not None and 0 <= index < len(data) else 0
     if source == "upload a picture":
         image = uploaded_image(sel.dataset, key="anomaly_upload")
     else:
-        index = st.session_state.get(state.SELECTED)
-        index = index if index is not None and 0 <= index < len(data) else 0
         example = data.images[index].numpy()
         image = example if source == "a test image" else \
             probes(example)[source.replace("an inverted test image", "inverted image")]
+    label = None
+    if is_conditional(ckpt.model):   # a CVAE reconstructs x given its class: the class is part of the question
+        label = st.selectbox("Score it as class (a conditional model reconstructs an image given its class)",
+                             range(len(names)), index=int(enc.labels[index]), key="anomaly_class",
+                             format_func=lambda c: clean(names[c]))
     if image is not None:
-        score, recon = anomaly_scores(ckpt.model, torch.from_numpy(image)[None])
+        score, recon = anomaly_scores(ckpt.model, torch.from_numpy(image)[None], label)
         rank = float((enc.errors < score[0]).mean())
         verdict = "**anomalous**" if score[0] > threshold else "normal"
         left, right = st.columns(2)

@@ -4,11 +4,13 @@ import numpy as np
 import streamlit as st
 
 from lvm_app import cache, generate, pair, samples
+from lvm_app.conditional import conditional_samples
 from lvm_app.sidebar import current
 from lvm_core import CheckpointError
 from lvm_core.data.images import enlarge, make_grid
 from lvm_core.generation.latent import dimension_importance, dimension_order
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
+from lvm_core.models import is_conditional
 
 GRID = 64               # samples shown per grid (8 x 8)
 HIST_DIMS = 4           # dimensions per model in the histograms
@@ -19,6 +21,9 @@ sel = current()
 st.title("AE vs VAE: sampling")
 st.caption("Both models squeeze an image into a code z and decode it back. Only the VAE is trained so that "
            "its codes fill N(0, I): decode random z ~ N(0, I) and see which one makes digits.")
+if is_conditional(sel.ckpt.model):
+    conditional_samples(sel.ckpt)
+    st.divider()
 
 ae, vae = pair.pick_pair(sel.dataset)
 st.session_state.setdefault("drawn", (0, 0))        # (how many times the seed changed, the seed)

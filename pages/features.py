@@ -9,6 +9,7 @@ from lvm_app.sidebar import current
 from lvm_core.storage.catalog import find_model
 from lvm_core.analysis.features import codes_csv, feature_table
 from lvm_core.text import clean, file_stem
+from lvm_core.models import is_conditional
 
 sel = current()
 ckpt = sel.ckpt
@@ -17,6 +18,9 @@ st.caption("The encoder was trained without labels, yet its codes may make class
            "Two simple classifiers, fitted on train-split features and scored on the test split, measure it: "
            "5 nearest neighbours (local structure) and logistic regression (linear separability).")
 
+if is_conditional(ckpt.model):
+    st.info("This model is conditional: its encoder was given each image's class, so its codes need not hold "
+            "it, and they score low here. That is the point of a CVAE: the class lives in y, the style in z.")
 config = ckpt.config
 other_kind = "vae" if config.kind == "ae" else "ae"
 trained = ckpt.train_config

@@ -58,13 +58,14 @@ with move_tab:
                               key="factors_index")
     step = left.select_slider("Position along the factor (steps of its spread)", [float(s) for s in STEPS],
                               value=0.0, key="factor_step")
-    walk = traverse(ckpt.model, enc.codes[index], direction)
+    walk = traverse(ckpt.model, enc.codes[index], direction, labels=enc.labels[index])   # a CVAE: its own class
     at = int(np.argmin(np.abs(STEPS - step)))
     left.image(show(walk.frames[at, 0], 196), caption=f"{step:+.1f} steps: {info.title.lower()} "
                f"{walk.values[at, 0]:.2f} {info.unit}", clamp=True)
     right.image(strip([list(walk.frames[:, 0])], side=84), clamp=True,
                 caption="−2 … +2 steps: " + " · ".join(f"{v:.1f}" for v in walk.values[:, 0]) + f" {info.unit}")
-    grid = traverse(ckpt.model, enc.codes[spaced(len(data), GRID_DIGITS)], direction)
+    spread = spaced(len(data), GRID_DIGITS)
+    grid = traverse(ckpt.model, enc.codes[spread], direction, labels=enc.labels[spread])
     right.image(strip([list(row) for row in grid.frames.transpose(1, 0, 2, 3)], side=56), clamp=True,
                 caption=f"{GRID_DIGITS} digits moved together. Mean {info.title.lower()} per column: "
                         + " · ".join(f"{v:.1f}" for v in grid.mean) + f"; Spearman ρ of step vs mean {grid.rho:+.2f}.")

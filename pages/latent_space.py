@@ -12,7 +12,7 @@ from lvm_app.upload import show, strip
 from lvm_core import LvmError
 from lvm_core.generation.inference import to_display
 from lvm_core.generation.latent import dimension_importance, dimension_order
-from lvm_core.models import is_variational
+from lvm_core.models import is_conditional, is_variational
 from lvm_core.maps.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
                                   default_method, umap_is_warm)
 from lvm_core.maps.payload import INVERTIBLE
@@ -34,7 +34,12 @@ INSTRUCTION = {
 sel = current()
 ckpt = sel.ckpt
 latent_dim = ckpt.config.latent_dim
+conditional = is_conditional(ckpt.model)
 st.title("Latent space")
+if conditional:
+    st.info("**A conditional VAE:** the class is given to the decoder, so the code need not hold it: the classes "
+            "mix. The condition y tells the decoder which class to draw, so the code z keeps only the style "
+            "(slant, thickness, width), and one z decodes to any class (Latent sliders: *Same style, every class*).")
 
 total = cache.split_size(sel.dataset, sel.split)
 n_options = [n for n in N_CHOICES if n < total] + [total]
@@ -191,8 +196,10 @@ def draw_map(chart: str, view: dict, live: bool) -> None:
         enc = cache.encoded(ckpt.digest, ckpt, sel.split)
         packed = live_map.payload(chart, latent_map, enc.codes, cache.dataset(sel.dataset, sel.split).images,
                                   enc.recon, header)
+        # a conditional decoder needs a class to decode empty space: that spot has none, so no decoder is sent
+        walkable = method in INVERTIBLE and not conditional
         event, missing = live_map.latent_map(packed, chart, {**view, "selected": selected},
-                                             decoder_data(ckpt) if method in INVERTIBLE else None)
+                                             decoder_data(ckpt) if walkable else None)
         resend_if_missing(missing)
         if event is not None:
             select(event)
@@ -218,7 +225,7 @@ def explorer() -> None:
     """The map and what is selected on it. A fragment: a click reruns only this, not the whole page."""
     view = colour_view()
     live = dims == 2 and live_map.available()
-    walk = "; empty space is decoded live" if method in INVERTIBLE else ""
+    walk = "; empty space is decoded live" if method in INVERTIBLE and not conditional else ""
     st.caption(INSTRUCTION["3d" if dims == 3 else "live" if live else "plotly"].format(walk=walk))
     if not live and dims == 2:
         st.caption("Server-drawn map (the live map needs a browser): hover shows text; click for images.")
@@ -230,8 +237,11 @@ def explorer() -> None:
     st.caption(f"{METHODS[method]}, {len(latent_map):,} points ({source}{took}). "
                f"Trustworthiness **{latent_map.trustworthiness:.3f}**: how many of each point's 5 nearest "
                "neighbours on the map are near it in latent space too (1 = all). " + METHOD_CAPTIONS[method] +
-               f" Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers). The encoder "
-               "never saw a label: when the colours (classes) form clusters, the model found them alone.")
+               f" Each dot is one {sel.dataset} image, placed by its code z ({latent_dim} numbers). "
+               + ("This encoder was given each image's class, and its decoder is too: clusters here would be "
+                  "style, not class." if conditional else
+                  "The encoder never saw a label: when the colours (classes) form clusters, the model found them "
+                  "alone."))
     sync_url()   # a click reruns only this fragment: the link in the address bar follows it
     region = st.session_state.get("selected_indices")
     if region is not None and len(region):

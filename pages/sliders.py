@@ -1,17 +1,21 @@
-"""Latent sliders: edit a code one number at a time and watch the decoded image change."""
+"""Latent sliders: edit a code one number at a time and watch the decoded image change. Each slider says
+the factor it tracks most and shows a strip from its low to its high end; a conditional model's sliders
+have a class picker beside them and draw the code as every class."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from lvm_app import cache, generate, state
+from lvm_app import sliders as sl
 from lvm_app.components import FALLBACK_NOTE, fallback_reason
 from lvm_app.links import linked_start, show_code
 from lvm_app.components.live import latent_sliders
 from lvm_app.sidebar import current
+from lvm_app.upload import strip
 from lvm_core.data.images import enlarge
 from lvm_core.generation.inference import decode
 from lvm_core.generation.latent import random_code
-from lvm_core.models import is_variational
+from lvm_core.models import is_conditional, is_variational
 from lvm_core.text import markdown_plain
 
 MAX_SLIDERS = 12        # more than this and the most important come first, with a picker for the rest
@@ -22,16 +26,25 @@ sel = current()
 ckpt = sel.ckpt
 latent_dim = ckpt.config.latent_dim
 scale = max(1, IMAGE_SIDE // ckpt.config.image_shape[1])   # whole pixels: crisp, not blurred
-variational = is_variational(ckpt.model)
+variational, conditional = is_variational(ckpt.model), is_conditional(ckpt.model)
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 st.title("Latent sliders")
 if not np.isfinite(enc.codes).all():
     st.error(f"{markdown_plain(ckpt.name)}: the encoder returns NaN codes for some images; this checkpoint is broken.")
     st.stop()
-ranges, importance, order = generate.dimensions(ckpt.digest, ckpt, sel.split)
+ranges, importance, _ = generate.dimensions(ckpt.digest, ckpt, sel.split)
+tracked = sl.tracked(ckpt.digest, ckpt)
+no_live = fallback_reason(ckpt)
 st.caption(f"One slider per latent dimension of {markdown_plain(ckpt.title, 200)}; each spans the 1st to 99th "
-           f"percentile of the {sel.split} codes along it. "
-           f"Most {'used (KL to the prior)' if variational else 'spread-out'} first.")
+           f"percentile of the {sel.split} codes along it, and is sorted by how much it changes the image (mean "
+           "|Δ pixel| between its two ends). " + ("Its name says the factor it tracks most: Pearson's r between "
+                                                  "that number and the factor measured on each test image. "
+                                                  if tracked else "")
+           + ("" if no_live else f"Under each, {sl.STRIP} decodes from its low end to its high end, the other "
+                                  "numbers as they are now."))
+if conditional:
+    st.caption("A conditional VAE: the decoder is also told the class y (pick it beside the sliders), so the code "
+               "z only has to hold the style.")
 
 selected = st.session_state.get(state.SELECTED)
 has_selected = selected is not None and 0 <= int(selected) < len(enc.codes)
@@ -60,6 +73,7 @@ right.button("Randomize", icon=":material/casino:", on_click=randomize, width="s
 if start == "selected" and not has_selected:
     st.info("No point is selected: click one on the Latent space map. Starting from the mean code.")
     start = "mean"
+start_label = int(enc.labels[int(selected)]) if start == "selected" else 0   # a CVAE draws the image's own class
 if start == "selected":
     start_code = enc.codes[int(selected)]
 elif start == "mean":
@@ -69,10 +83,12 @@ else:
 start_code, linked = linked_start(start_code.astype(np.float32))   # a link's ?code=... starts the sliders
 # A start outside the data's 1-99% box (a rare image, a prior draw) widens that slider instead of being clipped.
 lows, highs = np.minimum(ranges[:, 0], start_code), np.maximum(ranges[:, 1], start_code)
+order, effects = sl.by_effect(ckpt, start_code, lows, highs, start_label)
 
 shown = [0, 1] if latent_dim == 2 else order[:MAX_SLIDERS]    # a plane reads z0 (x), z1 (y)
 if latent_dim > MAX_SLIDERS:
-    extra = st.multiselect(f"More dimensions (the {MAX_SLIDERS} most important are shown)", order[MAX_SLIDERS:],
+    extra = st.multiselect(f"More dimensions (the {MAX_SLIDERS} that change the image most are shown)",
+                           order[MAX_SLIDERS:],
                            key=f"slider_extra_{ckpt.digest[:12]}", format_func=lambda d: f"z{d}")
     shown = shown + extra
 
@@ -86,7 +102,10 @@ if st.session_state.get("slider_token") != token:
     st.session_state.slider_token = token
 
 
-no_live = fallback_reason(ckpt)
+
+
+def helped(d: int) -> str:
+    return f"{'KL' if variational else 'variance'} {importance[d]:.3g}; mean |Δ pixel| end to end {effects[d]:.3f}"
 
 
 def server_sliders() -> np.ndarray:
@@ -95,12 +114,12 @@ def server_sliders() -> np.ndarray:
     columns = st.columns(2)
     for i, d in enumerate(shown):
         lo, hi = float(lows[d]), float(highs[d])
-        z[d] = columns[i % 2].slider(f"z{d}", lo, hi, key=f"z{d}-{token}", step=(hi - lo) / 200, format="%.2f",
-                                     help=f"{'KL' if variational else 'variance'} {importance[d]:.3g}")
+        z[d] = columns[i % 2].slider(sl.slider_label(d, tracked), lo, hi, key=f"z{d}-{token}", step=(hi - lo) / 200,
+                                     format="%.2f", help=helped(d))
     return z
 
 
-def marked_plane(z: np.ndarray):
+def marked_plane(z: np.ndarray, label: int):
     """The decoded 2-d plane at the top (#15): the sliders' code (star) and the clicked spot (x) marked on it;
     a toggle hides the data's dots that cover the tiles. A click decodes that spot."""
     st.subheader("The decoded plane")
@@ -111,7 +130,7 @@ def marked_plane(z: np.ndarray):
     dots = dots_col.toggle("Show the data's codes", value=True, key="plane_dots",
                            help="The dots cover the digit tiles; hide them to see the decoded plane.")
     x_range, y_range = tuple(map(float, ranges[0])), tuple(map(float, ranges[1]))
-    grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n)
+    grid = generate.plane(ckpt.digest, ckpt, x_range, y_range, n, label)
     _, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)
     fig = generate.manifold_figure(grid, x_range, y_range, n, places, labels, ckpt.class_names)
     for trace in fig.data[:-1]:
@@ -132,7 +151,7 @@ def marked_plane(z: np.ndarray):
     plot.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"plane_chart-{ckpt.digest[:12]}",
                       width="stretch")
     if spot is not None:
-        picked.image(enlarge(decode(ckpt.model, np.array(spot, np.float32))[0], scale), output_format="PNG",
+        picked.image(enlarge(decode(ckpt.model, np.array(spot, np.float32), label)[0], scale), output_format="PNG",
                      clamp=True, caption=f"z = ({spot[0]:.2f}, {spot[1]:.2f})")
     else:
         picked.info("Click a spot of the plane.")
@@ -143,22 +162,34 @@ def editor():
     """Reruns alone on a release: the browser already drew every frame of the drag (live decoding);
     this part moves the star on the map (and on the plane), or decodes on the server in the fallback."""
     plane_slot = st.container() if latent_dim == 2 else None      # on top, filled once z is known
+    label = start_label
     if no_live:
         st.caption(FALLBACK_NOTE.format(no_live))
         controls, view = st.columns([3, 2])
         with controls:
             z = server_sliders()
-        view.image(enlarge(decode(ckpt.model, z)[0], scale), clamp=True, output_format="PNG", caption="decode(z)")
+        if conditional:
+            label = sl.class_picker(ckpt, view, f"slider_class-{token}", start_label)
+        view.image(enlarge(decode(ckpt.model, z, label)[0], scale), clamp=True, output_format="PNG",
+                   caption="decode(z, y)" if conditional else "decode(z)")
+        if conditional:
+            st.subheader(sl.EVERY_CLASS_TITLE)
+            st.image(strip([sl.every_class_row(ckpt, z)], side=84), clamp=True, output_format="PNG",
+                     caption=" · ".join(markdown_plain(name) for name in ckpt.class_names))
     else:
         dims = [{"d": int(d), "lo": float(lows[d]), "hi": float(highs[d]), "step": float(highs[d] - lows[d]) / 200,
-                 "help": f"{'KL' if variational else 'variance'} {importance[d]:.3g}"} for d in shown]
-        released = latent_sliders(ckpt, start_code, dims, token=token, side=IMAGE_SIDE)
+                 "help": helped(d), "label": sl.slider_label(d, tracked)} for d in shown]
+        if conditional:
+            st.markdown(f"**{sl.EVERY_CLASS_TITLE}** (below the sliders) · {sl.EVERY_CLASS_CAPTION}")
+        released, picked = latent_sliders(ckpt, start_code, dims, token=token, side=IMAGE_SIDE, strip=sl.STRIP,
+                                          label=start_label, every_class=conditional)
         z = start_code if released is None else released
+        label = start_label if picked is None else picked
         view = st.container()
     show_code(z)
     if plane_slot is not None:
         with plane_slot:
-            marked_plane(z)
+            marked_plane(z, label)
         return
     with view:
         fitted, places, labels = generate.pca_codes(ckpt.digest, ckpt, sel.split)

@@ -16,12 +16,15 @@ from lvm_core.data.datasets import is_available
 from lvm_core.factors.density import reference_vae
 from lvm_core.jobs import INTERRUPTED, disk, registry
 from lvm_core.jobs.fairness import is_teacher
+from lvm_core.models import MODEL_KINDS, is_conditional, is_variational
 from lvm_core.training.defaults import default_configs, default_hidden
 from lvm_core.text import MESSAGE_LIMIT, clean, markdown_plain
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
-KINDS = {"VAE": "vae", "AE": "ae", "Denoising AE": "ae"}   # label -> model kind (denoising: input noise > 0)
+# label -> model kind (denoising: input noise > 0; conditional: the class is given to encoder and decoder)
+KINDS = {"VAE": "vae", "AE": "ae", "Denoising AE": "ae", "Conditional VAE": "cvae"}
+VARIATIONAL = ("VAE", "Conditional VAE")
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0]
 BATCH_SIZES = [32, 64, 128, 256, 512]
 DEBIAS_ALPHAS = [0.0, 0.5, 1.0, 2.0, 4.0]   # 2: density.DEFAULT_ALPHA
@@ -44,9 +47,11 @@ def settings() -> tuple[ModelConfig, TrainConfig]:
     """The configs the widgets describe; raises ValueError with a plain message when they can't work."""
     s = st.session_state
     kind = s.train_kind
-    model = ModelConfig(kind=KINDS[kind], arch=s.train_arch, image_shape=DATASETS[s.train_dataset].image_shape,
+    info = DATASETS[s.train_dataset]
+    model = ModelConfig(kind=KINDS[kind], arch=s.train_arch, image_shape=info.image_shape,
                         latent_dim=int(s.train_latent), hidden=parse_sizes(s[f"train_hidden_{s.train_arch}"]),
-                        beta=float(s.get("train_beta", 1.0)) if kind == "VAE" else 1.0)
+                        beta=float(s.get("train_beta", 1.0)) if kind in VARIATIONAL else 1.0,
+                        n_classes=len(info.class_names) if is_conditional(KINDS[kind]) else 0)
     train = TrainConfig(epochs=int(s.train_epochs), batch_size=int(s.train_batch), lr=float(s.train_lr),
                         seed=int(s.train_seed), device="cpu",
                         input_noise=float(s.train_noise) if kind == "Denoising AE" else 0.0,
@@ -61,7 +66,7 @@ def debias_reference():
 
 def suggested_name() -> str:
     s = st.session_state
-    kind = {"VAE": "vae", "AE": "ae", "Denoising AE": "dae"}[s.train_kind]
+    kind = {"VAE": "vae", "AE": "ae", "Denoising AE": "dae", "Conditional VAE": "cvae"}[s.train_kind]
     return f"{s.train_dataset}-{kind}-{s.train_arch}-{s.train_latent}"
 
 
@@ -117,13 +122,14 @@ def settings_form() -> None:
     c1.selectbox("Dataset", datasets, key="train_dataset", persist_state=KEEP, on_change=reset_settings,
                  format_func=lambda d: DATASETS[d].title)
     kind = c2.radio("Model", list(KINDS), key="train_kind", persist_state=KEEP, horizontal=True,
-                    help="Denoising AE: an AE trained to rebuild clean images from noisy inputs")
+                    help="Denoising AE: an AE trained to rebuild clean images from noisy inputs. Conditional VAE: "
+                         "encoder and decoder are also given the class, so the code keeps only the style")
     arch = c3.radio("Architecture", ["mlp", "conv"], key="train_arch", persist_state=KEEP, horizontal=True)
     c4.number_input("Latent size", 1, MAX_LATENT_DIM, key="train_latent", persist_state=KEEP)
     c1, c2, c3, c4 = st.columns(4)
     c1.text_input("Hidden sizes" if arch == "mlp" else "Conv channels", key=f"train_hidden_{arch}", persist_state=KEEP,
                   help="mlp: layer widths, e.g. '256' or '512, 256'; conv: channels of the stride-2 convs")
-    if kind == "VAE":
+    if kind in VARIATIONAL:
         c2.number_input("β (KL weight)", 0.0, 100.0, 1.0, step=0.5, key="train_beta", persist_state=KEEP,
                         help="1 is the true ELBO; larger smooths the latent space, blurs reconstructions")
     elif kind == "Denoising AE":
@@ -182,6 +188,11 @@ def follow_in_url() -> None:
     st.query_params["run"] = st.session_state.train_job
 
 
+def variational(config: ModelConfig) -> bool:
+    """A run whose loss has a KL part (VAE, CVAE): its charts show it."""
+    return is_variational(MODEL_KINDS[config.kind])
+
+
 def describe(job) -> str:
     c = job.model_config
     noisy = " denoising" if job.train_config.input_noise > 0 else ""
@@ -217,8 +228,8 @@ def live(job_id: str, polling: bool) -> None:
     left, right = st.columns([3, 2])
     with left:
         if len(p.step_curve[0]):
-            st.plotly_chart(train_charts.step_figure(job.id, p.step_curve, c.kind == "vae"), key="train_steps")
-        for column, fig in zip(st.columns(2), train_charts.epoch_figures(job.id, p.history, c.kind == "vae")
+            st.plotly_chart(train_charts.step_figure(job.id, p.step_curve, variational(c)), key="train_steps")
+        for column, fig in zip(st.columns(2), train_charts.epoch_figures(job.id, p.history, variational(c))
                                if p.history else []):
             column.plotly_chart(fig)
     with right:

@@ -59,8 +59,8 @@ def seed_input(at: AppTest):
 
 
 def decoded(at: AppTest) -> str:
-    """URL of the Latent sliders page's decoded image."""
-    [url] = [u for image in at.image for u, c in zip(image.value, image.captions) if c == "decode(z)"]
+    """URL of the Latent sliders page's decoded image (a conditional model's: "decode(z, y)")."""
+    [url] = [u for image in at.image for u, c in zip(image.value, image.captions) if c in ("decode(z)", "decode(z, y)")]
     return url
 
 
@@ -212,7 +212,8 @@ def two_d_model(tmp_path, monkeypatch, digits_2d_vae):
 def test_a_2d_model_shows_the_decoded_plane(two_d_model):
     at = open_page("pages/sliders.py", "digits", str(two_d_model))
     assert [h.value for h in at.subheader][0] == "The decoded plane"        # at the top (#15)
-    assert [s.label for s in at.slider] == ["Images per side", "z0", "z1"]
+    labels = [s.label for s in at.slider]     # z0, z1 in plane order, each naming the factor it tracks most
+    assert labels[0] == "Images per side" and labels[1].startswith("z0 · ") and labels[2].startswith("z1 · ")
     assert at.slider(key="plane_n").value == 16
     assert [i.value for i in at.info] == ["Click a spot of the plane."]
     at.slider(key="plane_n").set_value(10).run()

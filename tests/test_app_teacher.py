@@ -15,6 +15,10 @@ pytestmark = pytest.mark.usefixtures("models_dir")
 
 
 def test_a_session_s_runs_are_bounded_and_the_teacher_can_stop_them(monkeypatch):
+    from lvm_core.jobs import scheduler
+
+    # a registry of its own: its runs then leave no entries in the Run picker of later tests' pages
+    monkeypatch.setattr(scheduler, "_REGISTRY", None)
     monkeypatch.setenv("LVM_ADMIN_TOKEN", "s3cret")
     alice = train_page(train_epochs=1000, train_name="alice")
     alice.button(key="train_start").click().run()

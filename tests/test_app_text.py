@@ -29,10 +29,10 @@ MARKUP = [re.compile(p) for p in (
 PLAIN_TEXT = ("selectbox", "multiselect", "select_slider", "text_input", "text_area")
 
 
-def hostile_model_file(folder):
-    data = with_description((SHIPPED_DIR / "digits-vae-mlp-8.safetensors").read_bytes(),
+def hostile_model_file(folder, shipped: str = "digits-vae-mlp-8"):
+    data = with_description((SHIPPED_DIR / f"{shipped}.safetensors").read_bytes(),
                             lambda meta: meta.update(name=HOSTILE_NAME, class_names=CLASS_NAMES))
-    path = folder / "hostile.safetensors"
+    path = folder / f"hostile-{shipped}.safetensors"
     path.write_bytes(data)
     return path
 
@@ -106,6 +106,16 @@ def app_with(path, dataset="digits", **state) -> AppTest:
 def test_a_hostile_models_names_are_text_on_every_page(hostile_vae, page, monkeypatch):
     monkeypatch.setenv("LVM_LIVE_MAP", "0")     # the map as a Plotly figure (the live map: tests/test_browser_text)
     at = app_with(hostile_vae)
+    at.switch_page(page).run()
+    assert_clean(at, page)
+    assert markup_shown(at) == [], page
+
+
+@pytest.mark.parametrize("page", ["pages/compare.py", "pages/sliders.py", "pages/latent_space.py"])
+def test_a_hostile_conditional_models_class_names_are_text(hostile_vae, page, monkeypatch):
+    """A cvae shows its class names in more places: a class picker, every class's row, the samples' title."""
+    monkeypatch.setenv("LVM_LIVE_MAP", "0")
+    at = app_with(hostile_model_file(hostile_vae.parent, "digits-cvae-mlp-8"))
     at.switch_page(page).run()
     assert_clean(at, page)
     assert markup_shown(at) == [], page

@@ -65,7 +65,7 @@ def test_a_run_advances_on_its_own_outlives_its_tab_queues_others_and_stops(app_
         assert other_main.get_by_role("button", name="Stop").count() == 0
         other_main.get_by_text("New run").click()
         other_main.get_by_role("button", name="Train").click()
-        other.get_by_text("Queued: another run is training").wait_for()
+        other.get_by_text("Queued: 1st in line").wait_for()     # where its run stands in the queue
         other_main.get_by_role("button", name="Stop").click()
         other.get_by_text("cancelled before it started").wait_for()
     finally:

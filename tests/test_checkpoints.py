@@ -8,13 +8,14 @@ import torch
 
 from lvm_core import CheckpointError, ModelConfig, TrainConfig, build_model, load_checkpoint, save_checkpoint
 from lvm_core.storage.checkpoints import read_description
-from lvm_core.models import ARCHS, MODEL_KINDS
+from lvm_core.models import ARCHS, MODEL_KINDS, is_conditional
 
 
 def small(kind="vae", arch="mlp"):
     hidden = (32,) if arch == "mlp" else (4, 8)
     torch.manual_seed(0)
-    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=(1, 8, 8), latent_dim=3, hidden=hidden))
+    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=(1, 8, 8), latent_dim=3, hidden=hidden,
+                                   n_classes=10 if is_conditional(kind) else 0))
 
 
 def save(path, model, **kw):
@@ -30,10 +31,13 @@ def test_round_trip_gives_identical_outputs(tmp_path, kind, arch):
          history=history, name="mine")
     ck = load_checkpoint(tmp_path / "m.safetensors")
     x = torch.rand(4, 1, 8, 8)
+    y = (torch.tensor([0, 4, 9, 4]),) if is_conditional(kind) else ()     # a CVAE's classes
     with torch.no_grad():
-        assert torch.equal(model(x), ck.model(x))
-        assert torch.equal(model.embed(x), ck.model.embed(x))
+        assert torch.equal(model(x, *y), ck.model(x, *y))
+        assert torch.equal(model.embed(x, *y), ck.model.embed(x, *y))
     assert ck.config == model.config
+    assert ck.config.n_classes == (10 if is_conditional(kind) else 0)
+    assert ("n_classes" in read_description(tmp_path / "m.safetensors")["model_config"]) == is_conditional(kind)
     assert ck.train_config == TrainConfig(epochs=3)
     assert (ck.metrics, ck.history, ck.name, ck.dataset) == ({"mse": 0.1}, history, "mine", "digits")
     assert ck.class_names == tuple(str(i) for i in range(10))
@@ -223,3 +227,21 @@ def test_the_cli_says_the_same_line_without_a_traceback(tmp_path, real_bytes, ca
     err = capsys.readouterr().err
     assert err == ("error: crafted.safetensors: the checkpoint's description is invalid "
                    "(latent_dim must be a whole number, not 1000000000000.0)\n")
+
+
+def test_a_cvae_whose_classes_do_not_match_its_class_names_is_refused(tmp_path):
+    path = save_checkpoint(tmp_path / "c.safetensors", small("cvae"), dataset="digits", class_names=["a", "b"])
+    with pytest.raises(CheckpointError, match="c.safetensors: a model of 10 classes, but the file names 2"):
+        load_checkpoint(path)
+
+
+def test_configs_saved_before_n_classes_existed_still_load():
+    """A shipped AE/VAE's description has no n_classes (made before the CVAE existed): it loads as 0; a new
+    AE's saved config leaves it out too (older versions still open it); a cvae config without it is refused."""
+    shipped = Path(__file__).resolve().parent.parent / "checkpoints" / "digits-vae-mlp-8.safetensors"
+    described = read_description(shipped)["model_config"]
+    assert "n_classes" not in described
+    assert load_checkpoint(shipped).config.n_classes == 0
+    assert "n_classes" not in small("ae").config.to_dict()
+    with pytest.raises(ValueError, match="needs its number of classes"):
+        ModelConfig.from_dict({**described, "kind": "cvae"})

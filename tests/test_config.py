@@ -4,14 +4,15 @@ import pytest
 from lvm_core import ModelConfig, TrainConfig, build_model
 from lvm_core.config import MAX_PARAMETERS, parameter_count, parse_sizes
 from lvm_core.errors import ConfigError, LvmError
-from lvm_core.models import ARCHS, MODEL_KINDS
+from lvm_core.models import ARCHS, MODEL_KINDS, is_conditional
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("shape,hidden", [((1, 8, 8), (16,)), ((1, 28, 28), (32, 8)), ((3, 16, 32), (4, 8, 4))])
 def test_parameter_count_matches_the_built_model(kind, arch, shape, hidden):
-    config = ModelConfig(kind=kind, arch=arch, image_shape=shape, latent_dim=5, hidden=hidden)
+    config = ModelConfig(kind=kind, arch=arch, image_shape=shape, latent_dim=5, hidden=hidden,
+                         n_classes=3 if is_conditional(kind) else 0)
     assert parameter_count(config) == sum(p.numel() for p in build_model(config).parameters())
 
 
@@ -32,7 +33,7 @@ def test_parameter_count_matches_the_built_model(kind, arch, shape, hidden):
     (dict(image_shape=[1, 1, 28, 28]), "must have 3 numbers, not 4"),
     (dict(image_shape=[0, 28, 28]), "an image side must be from 1"),
     (dict(image_shape=[64, 28, 28]), "images must have 1 to 4 channels, not 64"),
-    (dict(kind="gan"), "unknown model kind 'gan'; choose from ae, vae"),
+    (dict(kind="gan"), "unknown model kind 'gan'; choose from ae, cvae, vae"),
     (dict(kind=["vae"]), "unknown model kind"),
     (dict(arch=None), "unknown architecture None"),
     (dict(beta=float("nan")), "beta must be a number, not nan"),

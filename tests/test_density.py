@@ -66,7 +66,7 @@ def test_debias_split_weights_the_train_split_and_marks_the_test_splits_rare_dec
 
     train, test = clustered_codes(), np.vstack([np.zeros((18, 2)), [[5, 5], [-5, -5]]])
     # the "model" is the identity: its codes are the images (N, 2); encode is what debias_split calls
-    monkeypatch.setattr(inference, "encode", lambda model, images: np.asarray(images))
+    monkeypatch.setattr(inference, "encode", lambda model, images, labels=None: np.asarray(images))
     fits = []
     real = density.log_density
     monkeypatch.setattr(density, "log_density", lambda *a, **kw: (fits.append(1), real(*a, components=2, **kw))[1])

@@ -14,7 +14,7 @@ from lvm_core.storage.checkpoints import load_checkpoint
 from lvm_core.generation.export import (ExportError, build_payload, decode_array, decoder_payload, encode_array,
                                         export_onnx,
                              payload_bytes, run_payload)
-from lvm_core.models import ARCHS, MODEL_KINDS
+from lvm_core.models import ARCHS, MODEL_KINDS, is_conditional
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "checkpoints").glob("*.safetensors"))
@@ -23,16 +23,23 @@ SHAPES = {"grey 8x8": (1, 8, 8), "RGB 8x8": (3, 8, 8)}
 
 def small_model(kind: str, arch: str, image_shape=(1, 8, 8)) -> nn.Module:
     hidden = (16, 8) if arch == "conv" else (32, 16)     # two layers: every op appears more than once
-    model = build_model(ModelConfig(kind=kind, arch=arch, image_shape=image_shape, latent_dim=3, hidden=hidden), seed=0)
+    model = build_model(ModelConfig(kind=kind, arch=arch, image_shape=image_shape, latent_dim=3, hidden=hidden,
+                                    n_classes=10 if is_conditional(kind) else 0), seed=0)
     with torch.no_grad():                               # nonzero biases, so a dropped bias shows
         for p in model.parameters():
             p.add_(0.05 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
     return model.eval()
 
 
-def torch_decode(model: nn.Module, z: np.ndarray) -> np.ndarray:
+def classes(model: nn.Module, n: int) -> np.ndarray | None:
+    """A conditional model's classes for n codes (each class in turn from 3: not all class 0); None for others."""
+    return (np.arange(3, 3 + n) % model.config.n_classes) if is_conditional(model) else None
+
+
+def torch_decode(model: nn.Module, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     with torch.no_grad():
-        return model.decode(torch.from_numpy(z)).numpy()
+        given = () if y is None else (torch.from_numpy(y),)
+        return model.decode(torch.from_numpy(z), *given).numpy()
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
@@ -44,16 +51,31 @@ def test_payload_decodes_like_torch(kind, arch, shape):
     payload = json.loads(json.dumps(build_payload(model, "d")))       # what the browser receives
     assert payload["image_shape"] == list(shape) and payload["latent_dim"] == 3
     assert [layer["op"] for layer in payload["layers"]][-1] == "sigmoid"
-    got = run_payload(payload, z)
+    assert payload.get("n_classes", 0) == (10 if is_conditional(kind) else 0)
+    y = classes(model, 6)
+    got = run_payload(payload, z, y)
     assert got.shape == (6, *shape)
-    np.testing.assert_allclose(got, torch_decode(model, z), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(got, torch_decode(model, z, y), atol=1e-5, rtol=0)
+
+
+def test_conditional_payload_needs_the_class_and_draws_each_class_differently():
+    model = small_model("cvae", "mlp")
+    payload = build_payload(model)
+    z = np.zeros((2, 3), np.float32)
+    with pytest.raises(ExportError, match="class"):
+        run_payload(payload, z)
+    first, second = run_payload(payload, z, 1), run_payload(payload, z, 2)
+    np.testing.assert_allclose(first, torch_decode(model, z, np.array([1, 1])), atol=1e-5, rtol=0)
+    assert np.abs(first - second).max() > 1e-3           # the one-hot reaches the first layer
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_payloads_decode_like_torch(path):
     ckpt = load_checkpoint(path)
     z = np.random.default_rng(1).normal(0, 1.5, (4, ckpt.config.latent_dim)).astype(np.float32)
-    np.testing.assert_allclose(run_payload(decoder_payload(ckpt), z), torch_decode(ckpt.model, z), atol=1e-5, rtol=0)
+    y = classes(ckpt.model, 4)
+    np.testing.assert_allclose(run_payload(decoder_payload(ckpt), z, y), torch_decode(ckpt.model, z, y),
+                               atol=1e-5, rtol=0)
 
 
 def test_payload_is_cached_by_digest_and_sized():
@@ -88,8 +110,10 @@ def test_onnx_decodes_like_torch(kind, arch, tmp_path):
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     for batch in (1, 5):                                               # the batch axis is dynamic
         z = np.random.default_rng(batch).normal(0, 2, (batch, 3)).astype(np.float32)
-        (image,) = session.run(["image"], {"z": z})
-        np.testing.assert_allclose(image, torch_decode(ckpt.model, z), atol=1e-5, rtol=0)
+        y = classes(ckpt.model, batch)
+        feeds = {"z": z} if y is None else {"z": z, "y": np.eye(10, dtype=np.float32)[y]}   # y: one-hot
+        (image,) = session.run(["image"], feeds)
+        np.testing.assert_allclose(image, torch_decode(ckpt.model, z, y), atol=1e-5, rtol=0)
 
 
 def test_cli_export_writes_onnx_and_rejects_bad_files(tmp_path, capsys):

@@ -196,6 +196,7 @@ def wide_vae(tmp_path_factory) -> Path:
     (("digits-ae-mlp-8", "digits-ae-mlp-8"), "the second model must be a variational autoencoder"),
     (("digits-ae-mlp-8", "mnist-vae-mlp-32"), "the same dataset"),
     (("digits-ae-mlp-8", "wide"), "one image shape"),
+    (("digits-ae-mlp-8", "digits-cvae-mlp-8"), "must be a plain VAE; this one is conditional"),
 ])
 def test_the_wrong_models_get_one_clear_line(tmp_path, wide_vae, pair, message):
     paths = [wide_vae if name == "wide" else CHECKPOINTS / f"{name}.safetensors" for name in pair]

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from lvm_core import ModelConfig, build_model
-from lvm_core.models import ARCHS, MODEL_KINDS, is_variational
+from lvm_core.errors import NeedsLabels
+from lvm_core.models import ARCHS, MODEL_KINDS, is_conditional, is_variational
 
 SHAPES = [(1, 28, 28), (1, 8, 8)]
 CASES = [(k, a, s) for k in MODEL_KINDS for a in ARCHS for s in SHAPES]
@@ -11,25 +12,46 @@ CASES = [(k, a, s) for k in MODEL_KINDS for a in ARCHS for s in SHAPES]
 def make(kind, arch, shape, latent=4):
     hidden = (64,) if arch == "mlp" else (8, 16)
     torch.manual_seed(0)
-    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=shape, latent_dim=latent, hidden=hidden))
+    return build_model(ModelConfig(kind=kind, arch=arch, image_shape=shape, latent_dim=latent, hidden=hidden,
+                                   n_classes=10 if is_conditional(kind) else 0))
+
+
+def given(model, y: torch.Tensor) -> tuple:
+    """The class argument a conditional model takes after x or z; nothing for the others."""
+    return (y,) if is_conditional(model) else ()
 
 
 @pytest.mark.parametrize("kind,arch,shape", CASES)
 def test_shapes(kind, arch, shape):
     model = make(kind, arch, shape)
-    x = torch.rand(5, *shape)
-    z = model.embed(x)
+    x, y = torch.rand(5, *shape), torch.tensor([0, 3, 9, 3, 1])
+    z = model.embed(x, *given(model, y))
     assert z.shape == (5, 4)
-    out = model.decode(z)
+    out = model.decode(z, *given(model, y))
     assert out.shape == (5, *shape)
     assert out.min() >= 0 and out.max() <= 1
+    assert torch.equal(model(x, *given(model, y)), out)
     if is_variational(model):
-        mu, logvar = model.encode(x)
+        mu, logvar = model.encode(x, *given(model, y))
         assert mu.shape == logvar.shape == (5, 4)
         assert torch.equal(mu, z)
         assert model.reparameterize(mu, logvar).shape == (5, 4)
     else:
         assert torch.equal(model.encode(x), z)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+def test_the_class_reaches_both_halves_of_a_cvae(arch):
+    model = make("cvae", arch, (1, 28, 28))
+    x, z = torch.rand(2, 1, 28, 28), torch.zeros(2, 4)
+    same, other = torch.tensor([2, 2]), torch.tensor([2, 7])
+    assert torch.equal(model.embed(x, same)[0], model.embed(x, other)[0])
+    assert not torch.allclose(model.embed(x, same)[1], model.embed(x, other)[1])      # q(z | x, y)
+    assert not torch.allclose(model.decode(z, same)[1], model.decode(z, other)[1])    # p(x | z, y)
+    one_hot = torch.nn.functional.one_hot(other, 10).float()                          # a float vector works too
+    assert torch.equal(model.decode(z, one_hot), model.decode(z, other))
+    with pytest.raises(NeedsLabels, match="class"):
+        model.loss(x, x)
 
 
 @pytest.mark.parametrize("kind,arch,shape", CASES)
@@ -39,8 +61,9 @@ def test_loss_falls_on_a_tiny_batch(kind, arch, shape, digits):
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     torch.manual_seed(1)
     losses = []
+    extra = {"y": digits[0].labels[:16]} if is_conditional(model) else {}
     for _ in range(60):
-        parts = model.loss(x, x)
+        parts = model.loss(x, x, **extra)
         opt.zero_grad()
         parts["loss"].backward()
         opt.step()
@@ -71,7 +94,9 @@ def test_vae_beta_weights_the_kl():
 
 
 @pytest.mark.parametrize("bad", [dict(kind="gan"), dict(arch="rnn"), dict(latent_dim=0),
-                                 dict(arch="conv", image_shape=(1, 28, 28), hidden=(8, 16, 32))])
+                                 dict(arch="conv", image_shape=(1, 28, 28), hidden=(8, 16, 32)),
+                                 dict(kind="cvae"), dict(kind="cvae", n_classes=-1), dict(kind="vae", n_classes=10),
+                                 dict(kind="cvae", n_classes=10.5), dict(kind="cvae", n_classes=100_000)])
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ValueError):
         ModelConfig(**bad)

@@ -15,9 +15,9 @@ from lvm_core.generation.inference import reconstruct, reconstruction_error
 DEFAULT_PERCENTILE = 99.0   # flag the worst 1% of normal images: a false-alarm rate a person can review
 
 
-def anomaly_scores(model: nn.Module, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """images (N, C, H, W) in [0, 1] -> (scores (N,), reconstructions (N, H, W))."""
-    recon = reconstruct(model, images)
+def anomaly_scores(model: nn.Module, images: torch.Tensor, labels=None) -> tuple[np.ndarray, np.ndarray]:
+    """images (N, C, H, W) in [0, 1] (labels (N,): a conditional model's classes) -> (scores (N,), recon (N, H, W))."""
+    recon = reconstruct(model, images, labels)
     return reconstruction_error(images, recon), recon
 
 

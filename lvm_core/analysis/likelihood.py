@@ -21,7 +21,7 @@ from torch import nn
 
 from lvm_core.data.builtin import ImageDataset
 from lvm_core.errors import InvalidInput
-from lvm_core.models import is_variational
+from lvm_core.models import is_conditional, is_variational
 
 TEST_BINARIZATION_SEED = 1      # the test split is binarized once, with this seed, for every figure
 LOG_2PI = math.log(2 * math.pi)
@@ -63,8 +63,9 @@ def binarize(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
 def iwae_log_likelihood(model: nn.Module, x: torch.Tensor, k: int = 1000, chunk: int = CHUNK,
                         generator: torch.Generator | None = None) -> torch.Tensor:
     """x (B, C, H, W) in {0, 1} -> (B,) the K-sample importance-weighted lower bound on log p(x), nats."""
-    if not is_variational(model):
-        raise InvalidInput("the importance-weighted bound needs a VAE (an encoder that gives q(z|x))")
+    if not is_variational(model) or is_conditional(model):
+        raise InvalidInput("the importance-weighted bound needs a VAE (an encoder that gives q(z|x)); a conditional "
+                           "VAE's bound would be on log p(x | y), not comparable")
     check_iwae_memory(k, len(x))
     model.eval()
     mu, logvar = model.encode(x)                                            # (B, D) each

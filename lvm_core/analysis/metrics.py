@@ -23,7 +23,8 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
       -log p(x) of these images (a Bernoulli is a distribution over binary pixels); for a figure
       comparable with papers see analysis/likelihood.py (`python -m lvm_core iwae`).
     knn5_acc: 5-NN accuracy of the codes of knn_queries(test) (a fixed KNN_TEST_QUERIES of the test
-      split, the same images for every model) against all train codes.
+      split, the same images for every model) against all train codes. A CVAE's codes are given the class,
+      so they need not hold it: its low knn5_acc is the point, not a fault.
     pca_mse: per-pixel MSE of PCA with latent_dim components fitted on the train split.
 
     NumPy's BLAS gets torch's thread count: with its default of every core, the PCA's eigh
@@ -36,15 +37,16 @@ def evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: in
 
 def _evaluate(model: nn.Module, train: ImageDataset, test: ImageDataset, seed: int) -> dict[str, float]:
     model.eval()
-    recon = reconstruct(model, test.images)
+    recon = reconstruct(model, test.images, test.labels)      # labels: a CVAE is given each image's class
     metrics = {"mse": per_pixel_mse(test.images, recon)}
     if is_variational(model):
-        parts = evaluate_loss(model, test.images, seed=seed)
+        parts = evaluate_loss(model, test.images, seed=seed, labels=test.labels)
         metrics["neg_elbo"] = parts["recon"] + parts["kl"]
         metrics["kl"] = parts["kl"]
     queries = knn_queries(len(test))
-    metrics["knn5_acc"] = knn_accuracy(encode(model, train.images), train.labels.numpy(),
-                                       encode(model, test.images[queries]), test.labels.numpy()[queries])
+    metrics["knn5_acc"] = knn_accuracy(encode(model, train.images, train.labels), train.labels.numpy(),
+                                       encode(model, test.images[queries], test.labels[queries]),
+                                       test.labels.numpy()[queries])
     metrics["pca_mse"] = pca_mse(train.images, test.images, model.config.latent_dim)
     return metrics
 

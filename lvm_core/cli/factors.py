@@ -60,10 +60,10 @@ def cmd_debias(args) -> None:
     from lvm_core.generation.inference import decode, encode
 
     ckpt, splits = checked_checkpoint(args, _single_channel)
-    train = splits["train"]
-    eraser = fit_eraser(args.method, encode(ckpt.model, train.images),
+    train, data = splits["train"], splits[args.split]
+    eraser = fit_eraser(args.method, encode(ckpt.model, train.images, train.labels),
                         split_factors(train.name, "train", train.images)[args.factor], args.factor)
-    images = decode(ckpt.model, eraser.remove(encode(ckpt.model, splits[args.split].images)))
+    images = decode(ckpt.model, eraser.remove(encode(ckpt.model, data.images, data.labels)), data.labels)
     write_npy(args.out, images)
     print(f"wrote {args.out}: {len(images)} {args.split} images decoded without {args.factor} ({args.method})")
 
@@ -79,9 +79,9 @@ def cmd_rare(args) -> None:
             checks.check_grid("--n", args.n, ckpt.config.image_shape)
 
     ckpt, splits = checked_checkpoint(args, before_data)
-    data = splits[args.split]
-    idx = rarest(log_density(encode(ckpt.model, data.images), fit_codes=encode(ckpt.model, splits["train"].images)),
-                 args.n)
+    data, train = splits[args.split], splits["train"]
+    idx = rarest(log_density(encode(ckpt.model, data.images, data.labels),
+                             fit_codes=encode(ckpt.model, train.images, train.labels)), args.n)
     if args.out.endswith(".png"):
         atomic_write_bytes(args.out, grid_png(to_display(data.images[idx])))
     else:

@@ -26,7 +26,7 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--latent-dim", type=checks.LATENT_DIM, default=32)
     p.add_argument("--hidden", type=checks.HIDDEN, nargs="+",
                    help="mlp widths or conv channels (default: 128 / 32 64, training.defaults)")
-    p.add_argument("--beta", type=checks.BETA, default=1.0, help="VAE: weight of the KL term")
+    p.add_argument("--beta", type=checks.BETA, default=1.0, help="VAE, CVAE: weight of the KL term")
     p.add_argument("--epochs", type=checks.EPOCHS, default=10)
     p.add_argument("--batch-size", type=checks.BATCH_SIZE, default=128)
     p.add_argument("--lr", type=checks.LR, default=1e-3)
@@ -124,6 +124,7 @@ def run_spec(args):
     user's: one line)."""
     from lvm_core.config import ModelConfig, TrainConfig
     from lvm_core.data.datasets import DATASETS
+    from lvm_core.models import is_conditional
     from lvm_core.training.fit import resolve_device
     from lvm_core.training.defaults import default_hidden
     from lvm_core.training.run import RunSpec
@@ -131,9 +132,10 @@ def run_spec(args):
     checks.check_layers(args.hidden)
     checks.check_classes(DATASETS[args.dataset], args.exclude_class)    # before the data is loaded
     try:
-        model = ModelConfig(kind=args.model, arch=args.arch, image_shape=DATASETS[args.dataset].image_shape,
+        info = DATASETS[args.dataset]
+        model = ModelConfig(kind=args.model, arch=args.arch, image_shape=info.image_shape,
                             latent_dim=args.latent_dim, hidden=tuple(args.hidden or default_hidden(args.arch)),
-                            beta=args.beta)
+                            beta=args.beta, n_classes=len(info.class_names) if is_conditional(args.model) else 0)
         train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                             device=args.device, threads=args.threads, input_noise=args.noise,
                             exclude_classes=tuple(args.exclude_class), debias_alpha=args.debias_alpha)
@@ -195,12 +197,13 @@ def cmd_evaluate(args) -> None:
 def cmd_iwae(args) -> None:
     from lvm_core.storage.checkpoints import update_metrics
     from lvm_core.analysis.likelihood import BATCH, binarized, check_iwae_memory, iwae_nll
-    from lvm_core.models import is_variational
+    from lvm_core.models import is_conditional, is_variational
 
     def before_data(ckpt):
-        if not is_variational(ckpt.model):
-            raise InvalidInput(f"{Path(args.checkpoint).name} is a plain autoencoder (AE): the importance-weighted "
-                               "bound needs a VAE (an encoder that gives q(z|x))")
+        if not is_variational(ckpt.model) or is_conditional(ckpt.model):
+            kind = "plain autoencoder (AE)" if not is_variational(ckpt.model) else "conditional VAE"
+            raise InvalidInput(f"{Path(args.checkpoint).name} is a {kind}: the bound on -log p(x) is for a VAE "
+                               "(an encoder that gives q(z|x), and no class)")
         check_iwae_memory(args.k, BATCH)
 
     if args.write:
@@ -227,5 +230,6 @@ def cmd_export(args) -> None:
     ckpt = load_model(args.checkpoint)
     out = export_onnx(ckpt, args.out)
     c = ckpt.config
-    print(f"wrote {out}: input z (batch, {c.latent_dim}) -> image (batch, {', '.join(map(str, c.image_shape))}) "
+    given = f", y (batch, {c.n_classes}) one-hot" if c.n_classes else ""
+    print(f"wrote {out}: input z (batch, {c.latent_dim}){given} -> image (batch, {', '.join(map(str, c.image_shape))}) "
           f"in [0, 1], {out.stat().st_size} bytes")

@@ -22,6 +22,8 @@ def add_commands(sub, data_args) -> None:
     p.add_argument("--n", type=checks.POINTS, default=64)
     p.add_argument("--prior", choices=["normal", "gmm"], default="normal")
     p.add_argument("--seed", type=checks.SEED, default=0)
+    p.add_argument("--class", dest="label", type=checks.CLASS,
+                   help="a conditional model: the class to draw (default: every class in turn)")
     data_args(p)
     p.add_argument("--out", type=checks.output_file(".npy", ".png"), required=True)
     p.set_defaults(run=cmd_sample)
@@ -41,9 +43,9 @@ def add_commands(sub, data_args) -> None:
 
 
 def _write_split(args, compute, describe) -> None:
-    """compute(model, images) -> an array of the whole split, saved as .npy in dataset order."""
+    """compute(model, images, labels) -> an array of the whole split, saved as .npy in dataset order."""
     ckpt, splits = checked_checkpoint(args)
-    out = compute(ckpt.model, splits[args.split].images)
+    out = compute(ckpt.model, splits[args.split].images, splits[args.split].labels)
     write_npy(args.out, out)
     print(f"wrote {args.out}: {describe(out)}")
 
@@ -65,9 +67,15 @@ def cmd_sample(args) -> None:
     from lvm_core.storage.files import atomic_write_bytes
     from lvm_core.generation.inference import decode, encode
     from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal
+    from lvm_core.models import is_conditional
 
-    def before_data(ckpt):   # the samples' bytes, before any is drawn
+    def before_data(ckpt):   # the samples' bytes and the class, before any is drawn
         checks.check_samples(args.out, "--n", args.n, ckpt.config.image_shape)
+        if is_conditional(ckpt.model):
+            if args.label is not None and not 0 <= args.label < ckpt.config.n_classes:
+                raise InvalidInput(f"--class must be from 0 to {ckpt.config.n_classes - 1} for this model")
+        elif args.label is not None:
+            raise InvalidInput("--class is for a conditional model (cvae); this one takes no class")
 
     if args.prior == "normal":
         ckpt = load_model(args.checkpoint)
@@ -75,9 +83,14 @@ def cmd_sample(args) -> None:
         z = sample_normal(args.n, ckpt.config.latent_dim, args.seed)
     else:
         ckpt, splits = checked_checkpoint(args, before_data)
-        z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model,
-                                                              splits["train"].images)).sample(args.n, args.seed)
-    images = decode(ckpt.model, z)
+        train = splits["train"]
+        z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model, train.images,
+                                                              train.labels)).sample(args.n, args.seed)
+    labels = None
+    if is_conditional(ckpt.model):    # a CVAE draws each z as a class: the one asked for, else each in turn
+        k = ckpt.config.n_classes
+        labels = [args.label] * args.n if args.label is not None else [i % k for i in range(args.n)]
+    images = decode(ckpt.model, z, labels)
     if args.out.endswith(".png"):
         atomic_write_bytes(args.out, grid_png(images))
     else:

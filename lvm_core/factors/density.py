@@ -95,13 +95,14 @@ def reference_vae(dataset: str, entries=None):
 
 
 def debias_split(reference: nn.Module, train_images: torch.Tensor, test_images: torch.Tensor,
-                 alpha: float = DEFAULT_ALPHA, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
+                 alpha: float = DEFAULT_ALPHA, seed: int = 0, train_labels=None,
+                 test_labels=None) -> tuple[torch.Tensor, np.ndarray]:
     """(train weights (N_train,) proportional to 1 / density^alpha, test rare mask (N_test,) bool: the test
     split's rarest decile, the images a debiased run should reconstruct better), both from one mixture
-    fitted to `reference`'s codes of the train split."""
+    fitted to `reference`'s codes of the train split (labels: the classes, if the reference is conditional)."""
     from lvm_core.generation.inference import encode
 
-    train_codes, test_codes = encode(reference, train_images), encode(reference, test_images)
+    train_codes, test_codes = encode(reference, train_images, train_labels), encode(reference, test_images, test_labels)
     log_p = log_density(np.concatenate([train_codes, test_codes]), seed=seed, fit_codes=train_codes)
     return (torch.from_numpy(resampling_weights(log_p[:len(train_codes)], alpha)),
             rare_mask(log_p[len(train_codes):]))
@@ -113,9 +114,9 @@ class RareError:
     overall: float              # ... on the whole test split
 
 
-def rare_decile_error(model: nn.Module, images: torch.Tensor, rare: np.ndarray) -> RareError:
+def rare_decile_error(model: nn.Module, images: torch.Tensor, rare: np.ndarray, labels=None) -> RareError:
     """Per-pixel MSE of a model's reconstructions on the rare images (rare: (N,) bool) and on all."""
     from lvm_core.generation.inference import reconstruct, reconstruction_error
 
-    errors = reconstruction_error(images, reconstruct(model, images))
+    errors = reconstruction_error(images, reconstruct(model, images, labels))
     return RareError(float(errors[rare].mean()), float(errors.mean()))

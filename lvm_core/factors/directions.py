@@ -92,17 +92,36 @@ class Traversal:
         return self.values.mean(axis=1)
 
 
-def traverse(model: nn.Module, codes: np.ndarray, direction: FactorDirection, steps=STEPS) -> Traversal:
-    """Decode codes (N, D) moved along a direction and measure the factor on every frame."""
+def traverse(model: nn.Module, codes: np.ndarray, direction: FactorDirection, steps=STEPS,
+             labels=None) -> Traversal:
+    """Decode codes (N, D) moved along a direction and measure the factor on every frame
+    (labels (N,) or one class: what a conditional model draws each code as)."""
     from scipy.stats import spearmanr
 
     moved = direction.move(np.atleast_2d(codes), steps)
     s, n, d = moved.shape
-    frames = decode(model, moved.reshape(s * n, d))
+    classes = None if labels is None else np.tile(np.broadcast_to(np.asarray(labels), (n,)), s)
+    frames = decode(model, moved.reshape(s * n, d), classes)
     values = measure_factors(frames)[direction.factor].reshape(s, n)
     mean = values.mean(axis=1)
     rho = float(spearmanr(steps, mean)[0]) if np.ptp(mean) > 0 else 0.0
     return Traversal(np.asarray(steps), frames.reshape(s, n, *frames.shape[1:]), values, rho)
+
+
+def tracked_factors(codes: np.ndarray, table: dict[str, np.ndarray]) -> list[tuple[str, float]]:
+    """For each latent dimension of codes (N, D), the measured factor it tracks most and their Pearson r
+    over the N images (table: {factor: (N,)}, measure_factors'): [(factor, r)] * D, the largest |r| per
+    dimension. A constant dimension or factor correlates with nothing (r = 0)."""
+    codes = np.asarray(codes, np.float64)
+    z = codes - codes.mean(axis=0)
+    z_norm = np.linalg.norm(z, axis=0)
+    best: list[tuple[str, float]] = [("", 0.0)] * codes.shape[1]
+    for name, values in table.items():
+        v = np.asarray(values, np.float64) - np.mean(values)
+        scale = z_norm * np.linalg.norm(v)
+        r = np.divide(v @ z, scale, out=np.zeros(codes.shape[1]), where=scale > 1e-12)
+        best = [(name, float(r[d])) if abs(r[d]) > abs(best[d][1]) else best[d] for d in range(codes.shape[1])]
+    return best
 
 
 def probe_r2(train_codes, train_targets, test_codes, test_targets, alpha: float = RIDGE_ALPHA) -> float:
@@ -157,7 +176,7 @@ def remove_factor(model: nn.Module, codes: np.ndarray, direction: FactorDirectio
     from lvm_core.analysis.quality import features_and_probs
 
     debiased = direction.remove(codes)
-    before, after = decode(model, codes), decode(model, debiased)
+    before, after = decode(model, codes, labels), decode(model, debiased, labels)   # labels: a CVAE's classes
     spread = [float(measure_factors(x)[direction.factor].std()) for x in (before, after)]
     accuracy = [None, None]
     if classifier is not None and labels is not None:

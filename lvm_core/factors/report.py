@@ -32,7 +32,7 @@ def factor_report(ckpt, train, test, classifier=None, factors=tuple(FACTORS), tr
     if unknown:
         raise InvalidInput(f"unknown factor {unknown[0]!r}; choose from {', '.join(FACTORS)}")
     model = ckpt.model
-    train_codes, test_codes = encode(model, train.images), encode(model, test.images)
+    train_codes, test_codes = encode(model, train.images, train.labels), encode(model, test.images, test.labels)
     train_table = split_factors(train.name, "train", train.images)
     test_table = split_factors(test.name, "test", test.images)
     probes = probe_table(train_codes, {f: train_table[f] for f in factors}, train.labels.numpy(),
@@ -41,7 +41,7 @@ def factor_report(ckpt, train, test, classifier=None, factors=tuple(FACTORS), tr
     rows = {}
     for name in factors:
         direction = fit_direction(train_codes, train_table[name], name)
-        walk = traverse(model, base, direction)
+        walk = traverse(model, base, direction, labels=test.labels.numpy()[spaced(len(test_codes), traverse_n)])
         removal = remove_factor(model, test_codes, direction, test.labels.numpy(), classifier)
         p20, p80 = np.percentile(test_table[name], [20, 80])
         low, high = float(walk.mean[0]), float(walk.mean[-1])
@@ -87,9 +87,10 @@ def scores_report(model, train, test, train_n: int = SCORES_TRAIN_N) -> dict:
     train_table = {k: v[idx] for k, v in split_factors(train.name, "train", train.images).items()}
     train_table["label"] = train.labels.numpy()[idx]
     test_table = {**split_factors(test.name, "test", test.images), "label": test.labels.numpy()}
-    scores = disentanglement_scores(encode(model, train.images[idx]), train_table, encode(model, test.images),
-                                    test_table)
-    return {**scores, "reconstruction_mse": per_pixel_mse(test.images, reconstruct(model, test.images))}
+    # labels: a CVAE encodes x given y (its code then holds the style, not the class)
+    scores = disentanglement_scores(encode(model, train.images[idx], train.labels[idx]), train_table,
+                                    encode(model, test.images, test.labels), test_table)
+    return {**scores, "reconstruction_mse": per_pixel_mse(test.images, reconstruct(model, test.images, test.labels))}
 
 
 def erasure_rows(model, train, test, factors=("slant", "thickness"), methods=("mean-difference", "leace"),
@@ -99,7 +100,8 @@ def erasure_rows(model, train, test, factors=("slant", "thickness"), methods=("m
     from lvm_core.factors.erasure import compare_erasure
 
     idx = spaced(len(train), train_n)
-    train_codes, test_codes = encode(model, train.images[idx]), encode(model, test.images)
+    train_codes = encode(model, train.images[idx], train.labels[idx])
+    test_codes = encode(model, test.images, test.labels)
     train_table = split_factors(train.name, "train", train.images)
     test_table = split_factors(test.name, "test", test.images)
     decode_idx = spaced(len(test), decode_n)

@@ -4,6 +4,8 @@ The browser form (`decoder_payload`) is the decoder's layers in order (linear, r
 conv_transpose, sigmoid) with float32 weights as base64; lvm_app/components/decoder/decoder.js
 runs it with typed-array kernels. It is cached by the checkpoint's digest, so a page builds it
 once per model, and a session sends it once per model (the component remembers it by digest).
+A conditional decoder's payload also says `n_classes`: its first layer takes [z, one-hot(y)]
+(latent_dim + n_classes numbers), and the runtime appends the one-hot of the class it is given.
 """
 from __future__ import annotations
 
@@ -86,11 +88,14 @@ def _conv_transpose(conv: nn.ConvTranspose2d, shape: tuple[int, ...]) -> dict:
 
 
 def build_payload(model: nn.Module, digest: str = "") -> dict:
-    """JSON-ready description of model.decode: z (latent_dim,) -> image (C*H*W,) in [0, 1], C-H-W order."""
+    """JSON-ready description of model.decode: z (latent_dim,) -> image (C*H*W,) in [0, 1], C-H-W order
+    (a conditional model: [z, one-hot(y)] -> image; "n_classes" only then, so other payloads are unchanged)."""
     config = model.config
-    layers = decoder_layers(model.decoder, config.latent_dim) + [{"op": "sigmoid"}]
-    return {"format": FORMAT, "digest": digest, "latent_dim": int(config.latent_dim),
-            "image_shape": [int(d) for d in config.image_shape], "layers": layers}
+    n_classes = int(getattr(config, "n_classes", 0))
+    layers = decoder_layers(model.decoder, config.latent_dim + n_classes) + [{"op": "sigmoid"}]
+    payload = {"format": FORMAT, "digest": digest, "latent_dim": int(config.latent_dim),
+               "image_shape": [int(d) for d in config.image_shape], "layers": layers}
+    return payload | ({"n_classes": n_classes} if n_classes else {})
 
 
 _payloads: OrderedDict[str, dict] = OrderedDict()
@@ -121,10 +126,16 @@ def payload_bytes(payload: dict) -> int:
     return len(json.dumps(payload, separators=(",", ":")))
 
 
-def run_payload(payload: dict, z) -> np.ndarray:
+def run_payload(payload: dict, z, y=None) -> np.ndarray:
     """Reference NumPy interpreter of a payload (float64 accumulation, as decoder.js does).
-    z: (B, latent_dim) -> images (B, C, H, W). For tests and for checking an exported file."""
+    z: (B, latent_dim), y: (B,) classes or one class (a conditional payload only) -> images (B, C, H, W).
+    For tests and for checking an exported file."""
     x = np.atleast_2d(np.asarray(z, dtype=np.float64))
+    if payload.get("n_classes"):
+        if y is None:
+            raise ExportError("this decoder is conditional: give the class y of each code")
+        classes = np.broadcast_to(np.asarray(y, dtype=int), (len(x),))
+        x = np.concatenate([x, np.eye(payload["n_classes"])[classes]], axis=1)
     for layer in payload["layers"]:
         op = layer["op"]
         if op == "linear":
@@ -165,9 +176,17 @@ class _Decode(nn.Module):
         return self.model.decode(z)
 
 
+class _DecodeGiven(_Decode):
+    """A conditional model's decode(z, y), y (B, n_classes) one-hot: an ONNX graph takes no integer classes."""
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.model.decode(z, y)
+
+
 def export_onnx(ckpt, out) -> Path:
-    """Write model.decode as ONNX: input "z" (batch, latent_dim) -> output "image" (batch, C, H, W) in [0, 1].
-    The batch axis is dynamic. Needs the `onnx` and `onnxscript` packages (requirements.txt)."""
+    """Write model.decode as ONNX: input "z" (batch, latent_dim) -> output "image" (batch, C, H, W) in [0, 1];
+    a conditional model also takes "y" (batch, n_classes), the one-hot class. The batch axis is dynamic.
+    Needs the `onnx` and `onnxscript` packages (requirements.txt)."""
     out = Path(out)
     try:
         import onnxscript  # noqa: F401  (the dynamo exporter imports it lazily; fail here with a clear message)
@@ -176,9 +195,12 @@ def export_onnx(ckpt, out) -> Path:
     from lvm_core.storage.files import atomic_write_bytes
 
     z = torch.zeros(2, ckpt.config.latent_dim)
+    k = int(getattr(ckpt.config, "n_classes", 0))
+    inputs, names = ((z,), ["z"]) if not k else ((z, torch.eye(k)[[0, min(1, k - 1)]]), ["z", "y"])
     batch = torch.export.Dim("batch", min=1)
     with torch.no_grad():
-        program = torch.onnx.export(_Decode(ckpt.model).eval(), (z,), input_names=["z"], output_names=["image"],
-                                    dynamic_shapes=({0: batch},), dynamo=True, verbose=False)
+        program = torch.onnx.export((_DecodeGiven if k else _Decode)(ckpt.model).eval(), inputs, input_names=names,
+                                    output_names=["image"],
+                                    dynamic_shapes=tuple({0: batch} for _ in inputs), dynamo=True, verbose=False)
     atomic_write_bytes(out, program.model_proto.SerializeToString())
     return out

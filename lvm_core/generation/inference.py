@@ -1,14 +1,19 @@
-"""Batched, gradient-free passes of a trained model over many images."""
+"""Batched, gradient-free passes of a trained model over many images.
+
+Every pass takes the images' (or codes') classes as `labels`: a conditional model (a CVAE) is given them
+(the code of an image is encode(x, its label)); the other kinds ignore them, so their passes are unchanged.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from lvm_core.errors import CheckpointError
-from lvm_core.models import is_variational, memory
+from lvm_core.errors import CheckpointError, NeedsLabels
+from lvm_core.models import is_conditional, is_variational, memory
 
 BATCH = 2048           # the most images per pass; fewer when the model's activations would not fit
 
@@ -23,6 +28,30 @@ def batch_for(model: nn.Module, batch_size: int | None) -> int:
         return BATCH
 
 
+def classes_for(model: nn.Module, labels, n: int, why: str = "to encode or decode it") -> torch.Tensor | None:
+    """The classes a conditional model is given for n rows, (n,) int64 on the CPU: labels may be (n,) (tensor,
+    array, list) or one class for every row; None for a model that takes no class (its labels are not used).
+    A conditional model without labels, or with a class it does not know, is one NeedsLabels error."""
+    if not is_conditional(model):
+        return None
+    if labels is None:
+        raise NeedsLabels(f"this is a conditional model ({model.config.kind}): it needs each image's class {why}")
+    y = torch.as_tensor(np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels), dtype=torch.long)
+    y = y.expand(n) if y.ndim == 0 else y
+    k = model.config.n_classes
+    if y.shape != (n,) or (n and not (0 <= int(y.min()) and int(y.max()) < k)):
+        raise NeedsLabels(f"this model needs one class from 0 to {k - 1} per row ({n} rows), "
+                          f"not {tuple(y.shape)} labels")
+    return y
+
+
+def in_batches(step: Callable, model: nn.Module, rows: torch.Tensor, labels, batch_size: int = BATCH) -> list:
+    """[step(rows[i:j]) or step(rows[i:j], classes[i:j]) for each batch]: the class only for a model that takes it."""
+    y = classes_for(model, labels, rows.shape[0])
+    return [step(rows[i:i + batch_size]) if y is None else step(rows[i:i + batch_size], y[i:i + batch_size])
+            for i in range(0, rows.shape[0], batch_size)]
+
+
 def to_display(images) -> np.ndarray:
     """images (N, C, H, W) -> (N, H, W) for one channel, (N, H, W, C) for colour: what grids and
     st.image take."""
@@ -31,25 +60,20 @@ def to_display(images) -> np.ndarray:
 
 
 @torch.no_grad()
-def encode(model: nn.Module, images: torch.Tensor, batch_size: int | None = None) -> np.ndarray:
-    """images (N, C, H, W) -> deterministic codes (N, latent_dim) float32 (posterior mean for a VAE)."""
+def encode(model: nn.Module, images: torch.Tensor, labels=None, batch_size: int | None = None) -> np.ndarray:
+    """images (N, C, H, W), labels (N,) -> deterministic codes (N, latent_dim) float32 (posterior mean for a VAE)."""
     model.eval()
-    batch_size = batch_for(model, batch_size)
-    out = [model.embed(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
+    out = in_batches(model.embed, model, images, labels, batch_for(model, batch_size))
     return finite_codes(torch.cat(out).numpy()) if out else np.zeros((0, model.config.latent_dim), np.float32)
 
 
 @torch.no_grad()
-def encode_posterior(model: nn.Module, images: torch.Tensor,
+def encode_posterior(model: nn.Module, images: torch.Tensor, labels=None,
                      batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """VAE only: (mu, logvar), each (N, latent_dim)."""
+    """VAE and CVAE: (mu, logvar), each (N, latent_dim)."""
     model.eval()
-    batch_size = batch_for(model, batch_size)
-    mus, logvars = [], []
-    for i in range(0, images.shape[0], batch_size):
-        mu, logvar = model.encode(images[i:i + batch_size])
-        mus.append(mu)
-        logvars.append(logvar)
+    parts = in_batches(model.encode, model, images, labels, batch_for(model, batch_size))
+    mus, logvars = [p[0] for p in parts], [p[1] for p in parts]
     return finite_codes(torch.cat(mus).numpy()), finite_codes(torch.cat(logvars).numpy())
 
 
@@ -62,24 +86,21 @@ def finite_codes(codes: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def decode(model: nn.Module, codes, batch_size: int | None = None) -> np.ndarray:
-    """codes (N, latent_dim) -> images (N, H, W) float32 in [0, 1]; (N, H, W, 3) for colour."""
+def decode(model: nn.Module, codes, labels=None, batch_size: int | None = None) -> np.ndarray:
+    """codes (N, latent_dim), labels (N,) or one class -> images (N, H, W) in [0, 1]; (N, H, W, 3) for colour."""
     model.eval()
     batch_size = batch_for(model, batch_size)
     z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
     if z.ndim == 1:
         z = z[None]
-    out = [model.decode(z[i:i + batch_size]) for i in range(0, z.shape[0], batch_size)]
-    return to_display(torch.cat(out))
+    return to_display(torch.cat(in_batches(model.decode, model, z, labels, batch_size)))
 
 
 @torch.no_grad()
-def reconstruct(model: nn.Module, images: torch.Tensor, batch_size: int | None = None) -> np.ndarray:
-    """images (N, C, H, W) -> reconstructions from the deterministic code, (N, H, W) or (N, H, W, 3) in [0, 1]."""
+def reconstruct(model: nn.Module, images: torch.Tensor, labels=None, batch_size: int | None = None) -> np.ndarray:
+    """images (N, C, H, W), labels (N,) -> reconstructions from the deterministic code, (N, H, W) or (N, H, W, 3)."""
     model.eval()
-    batch_size = batch_for(model, batch_size)
-    out = [model(images[i:i + batch_size]) for i in range(0, images.shape[0], batch_size)]
-    return to_display(torch.cat(out))
+    return to_display(torch.cat(in_batches(model, model, images, labels, batch_for(model, batch_size))))
 
 
 def _squared_errors(images, recon: np.ndarray) -> np.ndarray:
@@ -99,13 +120,14 @@ def per_pixel_mse(images, recon: np.ndarray) -> float:
 
 
 @torch.no_grad()
-def sample_posterior(model: nn.Module, image: torch.Tensor, n: int, seed: int = 0) -> np.ndarray:
-    """VAE: n decodes of z ~ q(z|x) for one image (1, C, H, W) -> (n, H, W)."""
+def sample_posterior(model: nn.Module, image: torch.Tensor, n: int, seed: int = 0, label=None) -> np.ndarray:
+    """VAE: n decodes of z ~ q(z|x) for one image (1, C, H, W) -> (n, H, W) (a CVAE: q(z|x, y), drawn as y)."""
     model.eval()
-    mu, logvar = model.encode(image)
+    y = classes_for(model, label, 1)
+    mu, logvar = model.encode(image) if y is None else model.encode(image, y)
     gen = torch.Generator().manual_seed(seed)
     z = model.reparameterize(mu.expand(n, -1), logvar.expand(n, -1), gen)
-    return to_display(model.decode(z))
+    return to_display(model.decode(z) if y is None else model.decode(z, y.expand(n)))
 
 
 @dataclass(frozen=True)
@@ -119,12 +141,12 @@ class EncodedSplit:
 
 
 def encode_split(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> EncodedSplit:
-    """One pass over a split: codes, reconstructions and their errors."""
+    """One pass over a split: codes, reconstructions and their errors (a CVAE's codes given each image's class)."""
     logvar = None
     if is_variational(model):
-        codes, logvar = encode_posterior(model, images)
+        codes, logvar = encode_posterior(model, images, labels)
     else:
-        codes = encode(model, images)
-    recon = decode(model, codes)
+        codes = encode(model, images, labels)
+    recon = decode(model, codes, labels)
     return EncodedSplit(codes=codes, recon=recon, errors=reconstruction_error(images, recon),
                         labels=labels.numpy().astype(int), logvar=logvar)

@@ -37,6 +37,19 @@ def dimension_order(importance: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(-np.asarray(importance), kind="stable")]
 
 
+def dimension_effects(model: nn.Module, code: np.ndarray, lows: np.ndarray, highs: np.ndarray,
+                      label=None) -> np.ndarray:
+    """(D,) how much the image changes along each slider: the mean |pixel difference| between decode(z) with
+    z_d at its low end and at its high end, the other numbers those of `code` (D,) (lows, highs: (D,);
+    label: the class a conditional model draws). 0 for a dimension the decoder ignores."""
+    code = np.asarray(code, np.float32)
+    ends = np.repeat(code[None], 2 * len(code), axis=0)
+    d = np.arange(len(code))
+    ends[2 * d, d], ends[2 * d + 1, d] = lows, highs
+    images = decode(model, ends, label).reshape(len(code), 2, -1)
+    return np.abs(images[:, 1] - images[:, 0]).mean(axis=1).astype(np.float64)
+
+
 def random_code(codes: np.ndarray, seed: int, variational: bool) -> np.ndarray:
     """One random code (D,): from the prior N(0, I) for a VAE; for an AE, which has no prior, from a
     Gaussian with the codes' per-dimension mean and spread (N(0, I) would land off its data)."""
@@ -56,12 +69,13 @@ def plane_codes(x_range: tuple[float, float], y_range: tuple[float, float], n: i
 
 
 def manifold_grid(model: nn.Module, x_range: tuple[float, float], y_range: tuple[float, float],
-                  n: int = 20) -> np.ndarray:
+                  n: int = 20, label=None) -> np.ndarray:
     """The classic picture of a 2-d model: decode an n x n lattice over the latent plane and tile it
-    into one (n*H, n*W) image whose top-left is (x_min, y_max), like a plot's axes."""
+    into one (n*H, n*W) image whose top-left is (x_min, y_max), like a plot's axes (label: a conditional
+    model's class, drawn everywhere)."""
     if model.config.latent_dim != 2:
         raise InvalidInput(f"the decoded plane needs a 2-d latent space; this model has {model.config.latent_dim}")
-    return make_grid(decode(model, plane_codes(x_range, y_range, n)), ncols=n, pad=0)
+    return make_grid(decode(model, plane_codes(x_range, y_range, n), label), ncols=n, pad=0)
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:

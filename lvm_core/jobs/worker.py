@@ -124,13 +124,13 @@ def _hooks(events, should_stop, tconf: TrainConfig) -> RunHooks:
     def ready(model, test) -> None:
         # A fixed subset of test images, the same every epoch, so the snapshots can be compared.
         subset = torch.randperm(len(test), generator=torch.Generator().manual_seed(tconf.seed))[:SNAPSHOT_POINTS]
-        snapshot.update(model=model, images=test.images[subset], last=None)
+        snapshot.update(model=model, images=test.images[subset], labels=test.labels[subset], last=None)
         events.put(("labels", test.labels[subset].numpy()))
         take(0)
 
     def take(epoch: int) -> None:
         # A CPU copy: encode() switches the model to eval mode, and the run may be on a GPU.
-        codes = encode(copy.deepcopy(snapshot["model"]).cpu(), snapshot["images"])
+        codes = encode(copy.deepcopy(snapshot["model"]).cpu(), snapshot["images"], snapshot["labels"])
         snapshot["last"] = latent_map_2d(codes, snapshot["last"])
         events.put(("snapshot", Snapshot(epoch, snapshot["last"])))
 

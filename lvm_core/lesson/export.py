@@ -28,7 +28,7 @@ from lvm_core.generation.export import decoder_payload
 from lvm_core.generation.inference import encode_split
 from lvm_core.generation.latent import contrasting_pair
 from lvm_core.maps.export import write_files, zip_bytes
-from lvm_core.models import is_variational
+from lvm_core.models import is_conditional, is_variational
 from lvm_core.models.memory import check_checkpoint
 from lvm_core.maps.projection import METHODS
 from lvm_core.lesson.assets import DATA_SCRIPTS, code_files, index_html
@@ -55,6 +55,8 @@ def check_pair(ae: Checkpoint, vae: Checkpoint) -> None:
     if not is_variational(vae.model):
         raise LessonError(f"{vae.name}: the second model must be a variational autoencoder (VAE), and this one "
                           "is not; give the AE first, then the VAE")
+    if is_conditional(vae.model):   # its samples and sliders would need a class the lesson's views do not give
+        raise LessonError(f"{vae.name}: the second model must be a plain VAE; this one is conditional (a CVAE)")
     if ae.dataset != vae.dataset:
         raise LessonError(f"{ae.name} is a {ae.dataset} model and {vae.name} a {vae.dataset} model: the lesson "
                           "compares two models of the same dataset")

@@ -96,7 +96,8 @@ def point_view(model: nn.Module, images: torch.Tensor, labels: np.ndarray, codes
     image = to_display(images[index:index + 1])[0]
     difference = np.abs(image - recon[index])
     neighbours = nearest_codes(codes, index, k)
-    posterior = sample_posterior(model, images[index:index + 1], samples, seed) if is_variational(model) else None
+    posterior = (sample_posterior(model, images[index:index + 1], samples, seed, label=int(labels[index]))
+                 if is_variational(model) else None)
     return PointView(index=int(index), label=int(labels[index]), image=image, recon=recon[index],
                      difference=difference, error=float((difference ** 2).mean()), neighbours=neighbours,
                      neighbour_images=to_display(images[neighbours]), posterior_samples=posterior)

@@ -7,10 +7,11 @@ import torch
 from torch import nn
 
 from lvm_core.models.ae import AE, ae_loss
+from lvm_core.models.cvae import CVAE
 from lvm_core.models.nets import ARCHS
 from lvm_core.models.vae import VAE, kl_per_dimension, vae_loss
 
-MODEL_KINDS: dict[str, type[nn.Module]] = {"ae": AE, "vae": VAE}
+MODEL_KINDS: dict[str, type[nn.Module]] = {"ae": AE, "vae": VAE, "cvae": CVAE}
 
 
 def build_model(config, seed: int | None = None) -> nn.Module:
@@ -51,5 +52,11 @@ def is_variational(model: nn.Module) -> bool:
     return hasattr(model, "reparameterize")
 
 
-__all__ = ["AE", "VAE", "ARCHS", "MODEL_KINDS", "build_model", "init_weights", "is_variational",
-           "ae_loss", "vae_loss", "kl_per_dimension"]
+def is_conditional(model_or_kind) -> bool:
+    """True for a model (or a kind's name) whose encode, decode, embed and loss take the class y too."""
+    kind = MODEL_KINDS.get(model_or_kind) if isinstance(model_or_kind, str) else model_or_kind
+    return bool(getattr(kind, "conditional", False))
+
+
+__all__ = ["AE", "VAE", "CVAE", "ARCHS", "MODEL_KINDS", "build_model", "init_weights", "is_variational",
+           "is_conditional", "ae_loss", "vae_loss", "kl_per_dimension"]

@@ -16,7 +16,7 @@ from torch import nn
 from lvm_core import settings
 from lvm_core.config import ModelConfig
 from lvm_core.errors import CheckpointError, InvalidInput
-from lvm_core.models import MODEL_KINDS
+from lvm_core.models import MODEL_KINDS, is_conditional
 
 FLOAT_BYTES = 4
 VIEWS = (nn.Flatten, nn.Unflatten)        # share their input's memory
@@ -61,8 +61,9 @@ def layer_outputs(config) -> tuple[int, list[Layer], int]:
         leaves = [(name, m) for name, m in model.named_modules() if not list(m.children()) and not isinstance(m, VIEWS)]
         hooks = [module.register_forward_hook(lambda m, a, out, name=name: record(m, a, out, name))
                  for name, module in leaves]
-        with torch.no_grad():
-            out = model(torch.empty(1, *config.image_shape))
+        x = torch.empty(1, *config.image_shape)
+        with torch.no_grad():   # a conditional model takes a class too (its one-hot is a few numbers more)
+            out = model(x, torch.zeros(1, dtype=torch.long)) if is_conditional(model) else model(x)
         for hook in hooks:
             hook.remove()
         if not last or out is not last[0]:   # decode's sigmoid is a function, not a layer: a tensor all the same

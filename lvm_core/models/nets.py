@@ -6,15 +6,23 @@ import math
 from torch import nn
 
 
-def mlp_encoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int) -> nn.Module:
-    """(B, C, H, W) -> (B, out_dim). hidden=(128,) with out_dim=32 is the tutorial's 784-128-32."""
-    layers: list[nn.Module] = [nn.Flatten()]
-    width = math.prod(image_shape)
+def mlp_encoder_parts(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int,
+                      extra_in: int = 0) -> tuple[list[nn.Module], list[nn.Module]]:
+    """(trunk, head): the trunk flattens (B, C, H, W) -> (B, C*H*W); the head's first layer takes those
+    features plus `extra_in` more (a conditional model's one-hot class), -> (B, out_dim)."""
+    layers: list[nn.Module] = []
+    width = math.prod(image_shape) + extra_in
     for h in hidden:
         layers += [nn.Linear(width, h), nn.ReLU()]
         width = h
     layers.append(nn.Linear(width, out_dim))
-    return nn.Sequential(*layers)
+    return [nn.Flatten()], layers
+
+
+def mlp_encoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int) -> nn.Module:
+    """(B, C, H, W) -> (B, out_dim). hidden=(128,) with out_dim=32 is the tutorial's 784-128-32."""
+    trunk, head = mlp_encoder_parts(image_shape, hidden, out_dim)
+    return nn.Sequential(*trunk, *head)   # one flat Sequential: the state-dict keys of every saved model
 
 
 def mlp_decoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], latent_dim: int) -> nn.Module:
@@ -31,16 +39,24 @@ def mlp_decoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], late
 CONV_DENSE = 256  # width of the dense layer between the convs and the code: cheap capacity on a CPU
 
 
-def conv_encoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int) -> nn.Module:
-    """(B, C, H, W) -> (B, out_dim): stride-2 4x4 convs halve H and W once per entry of hidden
-    (the channel counts), then a dense layer. No BatchNorm: it cost 40% of CPU time for little gain."""
+def conv_encoder_parts(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int,
+                       extra_in: int = 0) -> tuple[list[nn.Module], list[nn.Module]]:
+    """(trunk, head): the trunk's stride-2 4x4 convs halve H and W once per entry of hidden (the channel
+    counts), then flatten; the head is a dense layer whose input also takes `extra_in` more numbers.
+    No BatchNorm: it cost 40% of CPU time for little gain."""
     c, h, w = image_shape
-    layers: list[nn.Module] = []
+    trunk: list[nn.Module] = []
     for ch in hidden:
-        layers += [nn.Conv2d(c, ch, 4, stride=2, padding=1), nn.ReLU()]
+        trunk += [nn.Conv2d(c, ch, 4, stride=2, padding=1), nn.ReLU()]
         c, h, w = ch, h // 2, w // 2
-    layers += [nn.Flatten(), nn.Linear(c * h * w, CONV_DENSE), nn.ReLU(), nn.Linear(CONV_DENSE, out_dim)]
-    return nn.Sequential(*layers)
+    trunk.append(nn.Flatten())
+    return trunk, [nn.Linear(c * h * w + extra_in, CONV_DENSE), nn.ReLU(), nn.Linear(CONV_DENSE, out_dim)]
+
+
+def conv_encoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], out_dim: int) -> nn.Module:
+    """(B, C, H, W) -> (B, out_dim): conv_encoder_parts' trunk and head as one Sequential."""
+    trunk, head = conv_encoder_parts(image_shape, hidden, out_dim)
+    return nn.Sequential(*trunk, *head)
 
 
 def conv_decoder(image_shape: tuple[int, int, int], hidden: tuple[int, ...], latent_dim: int) -> nn.Module:
@@ -62,3 +78,5 @@ ARCHS = {
     "mlp": (mlp_encoder, mlp_decoder),
     "conv": (conv_encoder, conv_decoder),
 }
+# The encoders split where a conditional model joins its class to the image's features (models/cvae.py).
+ENCODER_PARTS = {"mlp": mlp_encoder_parts, "conv": conv_encoder_parts}

@@ -113,6 +113,9 @@ def load_checkpoint(source, name: str | None = None) -> Checkpoint:
         described = _description(meta)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{label}: the checkpoint's description is invalid ({exc})") from None
+    if config.n_classes and config.n_classes != len(described["class_names"]):
+        raise CheckpointError(f"{label}: a model of {config.n_classes} classes, but the file names "
+                              f"{len(described['class_names'])} classes")
 
     from safetensors.torch import load
 

@@ -42,12 +42,14 @@ class ShardedLoss(nn.Module):
         super().__init__()
         self.model, self.rank, self.world = model, rank, world
 
-    def forward(self, x_in: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+    def forward(self, x_in: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None,
+                y: torch.Tensor | None = None) -> dict:
         shard = slice(self.rank, None, self.world)
         n_local, n_global = x[shard].shape[0], x.shape[0]
         if n_local == 0:   # a last batch smaller than the world: take part with a zero-weight loss
             shard, n_local = slice(0, 1), 0
-        parts = self.model.loss(x_in[shard], x[shard], generator=generator)
+        given = {} if y is None else {"y": y[shard]}      # a conditional model's classes, sharded alike
+        parts = self.model.loss(x_in[shard], x[shard], generator=generator, **given)
         names = list(parts)
         totals = torch.stack([parts[k].detach() for k in names]) * n_local
         dist.all_reduce(totals)
@@ -62,8 +64,17 @@ class DistributedModel(DistributedDataParallel):
     """A DDP-wrapped ShardedLoss that fit() trains like a model: model.loss(...) runs DDP's forward
     (where its gradient hooks are armed)."""
 
-    def loss(self, x_in: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None) -> dict:
-        return self(x_in, x, generator=generator)
+    @property
+    def conditional(self) -> bool:
+        """As the wrapped model: fit() gives a conditional model its classes."""
+        return bool(getattr(self.module.model, "conditional", False))
+
+    @property
+    def config(self):
+        return self.module.model.config
+
+    def loss(self, x_in: torch.Tensor, x: torch.Tensor, generator: torch.Generator | None = None, **given) -> dict:
+        return self(x_in, x, generator=generator, **given)
 
 
 def fit_across_processes(model: nn.Module, train_images: torch.Tensor, config, **kwargs) -> FitResult:

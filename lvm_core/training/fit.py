@@ -21,6 +21,7 @@ from torch import nn
 from lvm_core.config import TrainConfig
 from lvm_core.training.threads import set_cpu_threads
 from lvm_core.errors import InvalidInput, TrainingDiverged
+from lvm_core.generation.inference import classes_for
 
 LOSS_READ_EVERY = 32        # steps between reads of the losses: a NaN stops the run within this many steps
 NOISE_STREAM = 0x5EED       # offsets the noise generator's seed from the order generator's
@@ -96,6 +97,12 @@ def check_sample_weights(sample_weights, n: int) -> torch.Tensor | None:
     return w
 
 
+def check_labels(model: nn.Module, labels, n: int) -> torch.Tensor | None:
+    """The classes a conditional model trains with, (n,) int64 on the CPU; None for a model that takes none
+    (its labels are not used, so an AE's or VAE's run is what it always was)."""
+    return classes_for(model, labels, n, "to train on it: give fit() the labels")
+
+
 def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
     """The guard of every training loop (fit's, the LeNet's): a NaN/inf loss raises TrainingDiverged."""
     if not math.isfinite(value):
@@ -104,7 +111,9 @@ def check_loss(value: float, epoch: int, step: int, lr: float) -> None:
 
 
 def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
+        labels: torch.Tensor | None = None,
         test_images: torch.Tensor | None = None,
+        test_labels: torch.Tensor | None = None,
         on_step: Callable[[StepReport], None] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -118,18 +127,23 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
     with the model back at its last completed epoch (the caller then saves nothing).
     sample_weights (N,): each epoch draws N images with replacement in proportion to them
     instead of a permutation. Same seed, data and config: the same weights, whatever else runs.
+    labels (N,), test_labels: the images' classes, given to a conditional model (models.is_conditional),
+    which raises NeedsLabels without them; other models do not use them.
     """
     device = resolve_device(config.device)
     if device.type == "cpu":
         set_cpu_threads(config.threads)
     n = train_images.shape[0]
     weights = check_sample_weights(sample_weights, n)
+    classes = check_labels(model, labels, n)
+    test_classes = check_labels(model, test_labels, len(test_images)) if test_images is not None else None
     order_gen = torch.Generator().manual_seed(config.seed)
     noise_gen = torch.Generator(device=device).manual_seed(config.seed + NOISE_STREAM)
     model.to(device)
     optimizer = make_optimizer(model, config.lr, device)
     data = to_device(train_images, device)
     test_data = to_device(test_images, device) if test_images is not None else None
+    class_data = to_device(classes, device) if classes is not None else None
     steps = math.ceil(n / config.batch_size)
     result = FitResult()
     last_good = copy.deepcopy(model.state_dict())
@@ -146,12 +160,14 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
                 result.stopped = True
                 result.seconds = time.perf_counter() - start
                 return result
-            x = data.index_select(0, order[(step - 1) * config.batch_size: step * config.batch_size])
+            batch = order[(step - 1) * config.batch_size: step * config.batch_size]
+            x = data.index_select(0, batch)
+            given = {} if class_data is None else {"y": class_data.index_select(0, batch)}
             x_in = x
             if config.input_noise > 0:
                 noise = torch.randn(x.shape, generator=noise_gen, device=device, dtype=x.dtype)
                 x_in = (x + config.input_noise * noise).clamp_(0, 1)
-            parts = model.loss(x_in, x, generator=noise_gen)
+            parts = model.loss(x_in, x, generator=noise_gen, **given)
             optimizer.zero_grad(set_to_none=True)
             parts["loss"].backward()
             optimizer.step()
@@ -165,7 +181,8 @@ def fit(model: nn.Module, train_images: torch.Tensor, config: TrainConfig, *,
 
         record = {"epoch": epoch, **{k: v / n for k, v in tally.sums.items()}}
         if test_data is not None:
-            record.update({f"test_{k}": v for k, v in evaluate_loss(model, test_data, seed=config.seed).items()})
+            record.update({f"test_{k}": v for k, v in evaluate_loss(model, test_data, seed=config.seed,
+                                                                    labels=test_classes).items()})
         record["seconds"] = time.perf_counter() - t0
         result.history.append(record)
         result.epochs_completed = epoch
@@ -211,16 +228,20 @@ class _LossTally:
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 2000, seed: int = 0) -> dict[str, float]:
-    """The training loss's parts averaged over `images` (N, C, H, W), in eval mode, seeded."""
+def evaluate_loss(model: nn.Module, images: torch.Tensor, batch_size: int = 2000, seed: int = 0,
+                  labels: torch.Tensor | None = None) -> dict[str, float]:
+    """The training loss's parts averaged over `images` (N, C, H, W), in eval mode, seeded
+    (labels (N,): the classes a conditional model is given)."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
+    classes = check_labels(model, labels, images.shape[0])
     gen = torch.Generator(device=device).manual_seed(seed)
     keys, sums = [], None
     for i in range(0, images.shape[0], batch_size):
         x = images[i:i + batch_size].to(device)
-        parts = model.loss(x, x, generator=gen)
+        given = {} if classes is None else {"y": classes[i:i + batch_size].to(device)}
+        parts = model.loss(x, x, generator=gen, **given)
         keys = list(parts)
         row = torch.stack([parts[k] for k in keys]) * x.shape[0]
         sums = row if sums is None else sums + row

@@ -130,7 +130,8 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
         share = CpuShare() if spec.model.arch == "mlp" else None
     hooks.phase("loading the dataset")
     train, test = load_splits(spec)
-    train_images = train.without_classes(tconf.exclude_classes).images if tconf.exclude_classes else train.images
+    kept = train.without_classes(tconf.exclude_classes) if tconf.exclude_classes else train
+    train_images, train_labels = kept.images, kept.labels     # the labels: what a conditional model is given
     if len(train_images) == 0:
         raise LvmError("every class of the training split is left out: nothing to train on")
     model = build_model(spec.model, seed=tconf.seed)
@@ -140,7 +141,8 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
     if tconf.debias_alpha > 0 or spec.measure_rare:
         reference = debias_reference(spec)
         hooks.phase(f"measuring how rare each image is, with {reference.name}")
-        weights, rare = debias_split(reference.model, train_images, test.images, tconf.debias_alpha, tconf.seed)
+        weights, rare = debias_split(reference.model, train_images, test.images, tconf.debias_alpha, tconf.seed,
+                                     train_labels, test.labels)
         weights = weights if tconf.debias_alpha > 0 else None
     hooks.ready(model, test)
     hooks.phase("training")
@@ -161,14 +163,16 @@ def train_run(spec: RunSpec, hooks: RunHooks | None = None) -> RunOutcome:
             set_cpu_threads(share.free())
 
     try:
-        result = fit_across_processes(model, train_images, tconf, test_images=test.images, on_step=on_step,
-                                      on_epoch=on_epoch, should_stop=hooks.should_stop, sample_weights=weights)
+        result = fit_across_processes(model, train_images, tconf, labels=train_labels, test_images=test.images,
+                                      test_labels=test.labels, on_step=on_step, on_epoch=on_epoch,
+                                      should_stop=hooks.should_stop, sample_weights=weights)
         outcome = RunOutcome(spec, model.cpu().eval(), tconf, result, train.class_names)
         if weights is not None:
             outcome.effective_sample_size = effective_sample_size(weights.numpy())
         if not outcome.trained or not main:
             return outcome
-        plain = _plain_twin(spec, tconf, train_images, hooks) if weights is not None and not result.stopped else None
+        plain = (_plain_twin(spec, tconf, train_images, train_labels, hooks)
+                 if weights is not None and not result.stopped else None)
         hooks.phase(MEASURING)
         outcome.metrics = _metrics(spec, model, train, test, rare, plain)
         outcome.compared = plain is not None
@@ -190,7 +194,8 @@ def _board(spec: RunSpec, model, tconf: TrainConfig, test: ImageDataset):
                           test.class_names, dataset=spec.dataset)
 
 
-def _plain_twin(spec: RunSpec, tconf: TrainConfig, train_images: torch.Tensor, hooks: RunHooks):
+def _plain_twin(spec: RunSpec, tconf: TrainConfig, train_images: torch.Tensor, train_labels: torch.Tensor,
+                hooks: RunHooks):
     """The same run (model, seed, epochs) without re-weighting, for the rarest-decile comparison: the
     model, or None when it was stopped."""
     from lvm_core.training.fit import fit
@@ -198,7 +203,7 @@ def _plain_twin(spec: RunSpec, tconf: TrainConfig, train_images: torch.Tensor, h
     model = build_model(spec.model, seed=tconf.seed)
     phase = "training the same run without re-weighting, to compare (epoch {} of %d)" % tconf.epochs
     hooks.phase(phase.format(1))
-    result = fit(model, train_images, tconf, should_stop=hooks.should_stop,
+    result = fit(model, train_images, tconf, labels=train_labels, should_stop=hooks.should_stop,
                  on_epoch=lambda record: hooks.phase(phase.format(min(record["epoch"] + 1, tconf.epochs))))
     return None if result.stopped else model.cpu().eval()
 
@@ -211,8 +216,8 @@ def _metrics(spec: RunSpec, model, train, test, rare, plain) -> dict:
 
     metrics = evaluate(model, train, test) | ({"binarized": 1.0} if spec.binarize else {})
     if rare is not None:
-        metrics["rare_decile_mse"] = rare_decile_error(model, test.images, rare).rare
+        metrics["rare_decile_mse"] = rare_decile_error(model, test.images, rare, test.labels).rare
     if plain is not None:   # the whole split's error measured as evaluate() measures "mse"
-        metrics.update(rare_decile_mse_plain=rare_decile_error(plain, test.images, rare).rare,
-                       mse_plain=per_pixel_mse(test.images, reconstruct(plain, test.images)))
+        metrics.update(rare_decile_mse_plain=rare_decile_error(plain, test.images, rare, test.labels).rare,
+                       mse_plain=per_pixel_mse(test.images, reconstruct(plain, test.images, test.labels)))
     return metrics

@@ -20,7 +20,7 @@ from torch import nn
 
 from lvm_core.config import TrainConfig
 from lvm_core.data.images import make_grid
-from lvm_core.generation.inference import to_display
+from lvm_core.generation.inference import classes_for, to_display
 from lvm_core.generation.sampling import sample_normal
 from lvm_core.text import LIMIT, cell, clean, file_stem
 
@@ -99,7 +99,14 @@ class TensorBoardRun:
         device = next(model.parameters()).device
         model.eval()
         x = self.test_images[:GRID_IMAGES].to(device)
-        recon, samples = model(x), model.decode(self.prior_codes.to(device))
+        z = self.prior_codes.to(device)
+        # a conditional model is given the test images' classes, and draws the prior samples as each class in turn
+        y = classes_for(model, None if self.test_labels is None else self.test_labels[:GRID_IMAGES], len(x))
+        if y is None:
+            recon, samples = model(x), model.decode(z)
+        else:
+            each = torch.arange(len(z)) % model.config.n_classes
+            recon, samples = model(x, y.to(device)), model.decode(z, each.to(device))
         model.train(was_training)
         return to_display(x), to_display(recon), to_display(samples)
 
@@ -109,7 +116,10 @@ class TensorBoardRun:
         device = next(model.parameters()).device
         model.eval()
         images = self.test_images[:EMBEDDING_MAX]
-        codes = torch.cat([model.embed(images[i:i + 500].to(device)).cpu() for i in range(0, len(images), 500)])
+        y = classes_for(model, None if self.test_labels is None else self.test_labels[:EMBEDDING_MAX], len(images))
+        codes = torch.cat([(model.embed(images[i:i + 500].to(device)) if y is None else
+                            model.embed(images[i:i + 500].to(device), y[i:i + 500].to(device))).cpu()
+                           for i in range(0, len(images), 500)])
         model.train(was_training)
         labels = self.test_labels[:EMBEDDING_MAX].tolist() if self.test_labels is not None else []
         return codes, images, labels

@@ -3,8 +3,11 @@
 // (lvm_app.components.component_js) and loaded alone by tests. It defines one global, LvmDecoder:
 //   LvmDecoder.loadDecoder(payload) -> decoder  (cached by payload.digest for the page's lifetime)
 //   LvmDecoder.cached(digest)       -> decoder or undefined (the weights were sent earlier this session)
-//   decoder.decode(z)               -> Float32Array(C*H*W) in [0, 1], C-H-W order; z: array of latent_dim
+//   decoder.decode(z, y)            -> Float32Array(C*H*W) in [0, 1], C-H-W order; z: array of latent_dim;
+//                                      y: the class, for a conditional decoder only (decoder.nClasses > 0:
+//                                      its first layer takes [z, one-hot(y)]); other decoders ignore it
 //   LvmDecoder.draw(canvas, pixels, [C, H, W])  paints one decoded image (grey or RGB) at native size
+//   LvmDecoder.drawRow(canvas, [pixels...], [C, H, W])  paints several side by side, 1 px apart
 //   LvmDecoder.forComponent({digest, payload}, setTriggerValue) -> decoder, or null after reporting to Python
 //     "missing" (this page lacks that digest's weights: Python resends) or "failed" (Python falls back)
 // Sums run in float64 and layer outputs are stored as float32, like lvm_core.export.run_payload.
@@ -94,13 +97,25 @@
       }
       return loaded;
     });
+    const latent = payload.latent_dim, nClasses = payload.n_classes || 0;
     const decoder = {
       digest: payload.digest,
-      latentDim: payload.latent_dim,
+      latentDim: latent,
+      nClasses,
       imageShape: payload.image_shape,
-      decode(z) {
-        if (z.length !== payload.latent_dim) throw new Error(`code has ${z.length} numbers, need ${payload.latent_dim}`);
-        let x = Float32Array.from(z);
+      decode(z, y) {
+        if (z.length !== latent) throw new Error(`code has ${z.length} numbers, need ${latent}`);
+        let x;
+        if (nClasses) {          // a conditional decoder: [z, one-hot(y)], as lvm_core's CVAE.decode builds it
+          if (!Number.isInteger(y) || y < 0 || y >= nClasses) {
+            throw new Error(`this decoder draws a class: give y from 0 to ${nClasses - 1}, not ${y}`);
+          }
+          x = new Float32Array(latent + nClasses);
+          x.set(z);
+          x[latent + y] = 1;
+        } else {
+          x = Float32Array.from(z);
+        }
         for (const layer of layers) x = OPS[layer.op](layer, x);
         return x;
       },
@@ -113,10 +128,9 @@
     return globalThis.__lvmDecoderCache ? globalThis.__lvmDecoderCache.get(digest) : undefined;
   }
 
-  function draw(canvas, pixels, shape) {
-    const [c, h, w] = shape, ctx = canvas.getContext("2d");
-    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-    const img = ctx.createImageData(w, h), plane = h * w;
+  function imageData(ctx, pixels, shape) {
+    // C-H-W floats in [0, 1] -> an RGBA ImageData (grey repeated in R, G and B)
+    const [c, h, w] = shape, img = ctx.createImageData(w, h), plane = h * w;
     for (let i = 0; i < plane; i++) {
       for (let ch = 0; ch < 3; ch++) {
         const v = pixels[(c === 3 ? ch : 0) * plane + i];
@@ -124,7 +138,23 @@
       }
       img.data[4 * i + 3] = 255;
     }
-    ctx.putImageData(img, 0, 0);
+    return img;
+  }
+
+  function draw(canvas, pixels, shape) {
+    const [, h, w] = shape, ctx = canvas.getContext("2d");
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    ctx.putImageData(imageData(ctx, pixels, shape), 0, 0);
+  }
+
+  function drawRow(canvas, images, shape) {
+    // One canvas for a row of decodes, 1 px of white between them: no canvas per image to lay out.
+    const [, h, w] = shape, n = images.length, ctx = canvas.getContext("2d");
+    const width = n * w + Math.max(0, n - 1);
+    if (canvas.width !== width || canvas.height !== h) { canvas.width = width; canvas.height = h; }
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, h);
+    images.forEach((pixels, k) => ctx.putImageData(imageData(ctx, pixels, shape), k * (w + 1), 0));
   }
 
   function forComponent(data, setTriggerValue) {
@@ -138,5 +168,5 @@
     }
   }
 
-  globalThis.LvmDecoder = { loadDecoder, cached, draw, fromBase64, forComponent };
+  globalThis.LvmDecoder = { loadDecoder, cached, draw, drawRow, fromBase64, forComponent };
 })();

@@ -292,10 +292,11 @@
     }
 
     // Decode the code under an empty spot: z = mean + [x, y] @ components, with the model's decoder
-    // (sent once per model per session through the view mount); without one, false.
+    // (sent once per model per session through the view mount); without one, false. A conditional decoder
+    // (a CVAE's) draws a class an empty spot does not have: false too (the nearest point shows instead).
     decode(spot) {
       const decoder = LvmDecoder.cached(this.header.model_digest);
-      if (!decoder) return false;
+      if (!decoder || decoder.nClasses) return false;
       const d = this.header.latent_dim, mean = this.a.mean, comp = this.a.components;
       const z = new Float32Array(d);
       for (let j = 0; j < d; j++) z[j] = mean[j] + spot[0] * comp[j] + spot[1] * comp[d + j];
