@@ -9,6 +9,7 @@ from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
 from lvm_core import LvmError
 from lvm_core.startup import configure
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 configure()   # once per process, before anything else: numba's cache folder, the umask, one torch thread
 
@@ -53,7 +54,7 @@ try:
     tour.bar(page.url_path or DEFAULT_PAGE)   # while touring: the step's bar above its page; the keyboard either way
     page.run()
 except LvmError as exc:   # a model deleted or damaged mid-session, broken codes: one line, never a traceback
-    st.error(str(exc))
+    st.error(markdown_plain(exc, MESSAGE_LIMIT))   # its file names and values are the user's text
 finally:   # once per server process, after the first page (even one that stops early): it never delays it
     sync_url()   # the address bar is a link to what is shown
     if selection is not None:

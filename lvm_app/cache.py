@@ -25,7 +25,7 @@ from lvm_core.generation.inference import EncodedSplit, encode_split
 from lvm_core.maps.store import LatentMap, MapKey, MapStore
 from lvm_core.maps.projection import OnProgress, warm_up_umap
 from lvm_core.analysis.quality import Classifier, find_classifier
-from lvm_core.models.memory import ModelTooBig, check_fits
+from lvm_core.models.memory import check_checkpoint
 
 SPLITS = ("test", "train", "all")   # "all" = train then test: index i < len(train) is train image i
 # Known split sizes, so the page can offer N before a dataset is loaded (the first map needs no dataset).
@@ -61,11 +61,7 @@ def checkpoint_from_bytes(digest: str, _data: bytes, name: str) -> Checkpoint:
 def _fits(ckpt: Checkpoint) -> Checkpoint:
     """A model whose one-image forward pass alone would exceed the server's memory budget is refused before
     any page encodes with it (a small file can describe huge activations: lvm_core.models.memory)."""
-    try:
-        check_fits(ckpt.config, 1, training=False, what=ckpt.name or "this model")
-    except ModelTooBig as exc:
-        raise CheckpointError(str(exc)) from None
-    return ckpt
+    return check_checkpoint(ckpt)
 
 
 def dataset(name: str, split: str) -> ImageDataset:

@@ -11,6 +11,7 @@ from lvm_core.data.images import enlarge, make_grid
 from lvm_core.generation.inference import decode
 from lvm_core.generation.sampling import sample_normal
 from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.text import markdown_plain
 
 from . import cache
 
@@ -31,14 +32,14 @@ def conditional_samples(ckpt: Checkpoint) -> None:
     """A class picker and a grid of z ~ N(0, I) decoded as that class, with the classifier's agreement."""
     names = list(ckpt.class_names)
     seed = st.session_state.setdefault("cvae_seed", 0)
-    st.subheader(f"Conditional samples: {ckpt.title}")
+    st.subheader(f"Conditional samples: {markdown_plain(ckpt.title, 200)}")
     st.caption("The sidebar's model is a conditional VAE: its decoder is told the class y. Pick y and the same "
                "z ~ N(0, I) (this seed) are drawn as that class: z picks the style, y the class.")
     if st.session_state.get("cvae_class") not in range(len(names)):
         st.session_state.cvae_class = 0
     picker, button = st.columns([5, 1], vertical_alignment="bottom")
     label = picker.segmented_control("Class y", range(len(names)), key="cvae_class", required=True,
-                                     format_func=lambda c: names[c])
+                                     format_func=lambda c: markdown_plain(names[c]))   # options are markdown
     button.button("🎲 New z", key="cvae_new_seed", on_click=new_seed, width="stretch")
     images = samples(ckpt.digest, ckpt, int(label), seed)
     left, right = st.columns([2, 3])
@@ -49,6 +50,6 @@ def conditional_samples(ckpt: Checkpoint) -> None:
         clf = None
     if clf is not None:
         share = float(class_agreement(clf, images, int(label)).mean())
-        right.markdown(f"**The classifier reads “{names[int(label)]}” in {share:.0%}** of these {len(images)} samples "
-                       "(its LeNet, trained on the real images).")
+        right.markdown(f"**The classifier reads “{markdown_plain(names[int(label)])}” in {share:.0%}** of these "
+                       f"{len(images)} samples (its LeNet, trained on the real images).")
     right.caption("Each cell keeps its z when you change the class: the same cell is the same style as another class.")

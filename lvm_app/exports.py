@@ -5,6 +5,7 @@ import streamlit as st
 
 from lvm_core.lesson.export import lesson_zip
 from lvm_core.maps.export import split_map_files, zip_bytes
+from lvm_core.text import file_stem
 
 from . import cache
 
@@ -16,10 +17,10 @@ def map_download_button(ckpt, dataset: str, split: str, latent_map) -> None:
         data = cache.dataset(dataset, split)
         enc = cache.encoded(ckpt.digest, ckpt, split)
         return zip_bytes(split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name),
-                         folder=f"{ckpt.name}-{split}-map")
+                         folder=f"{file_stem(ckpt.name)}-{split}-map")
 
     st.download_button("Download this map (Embedding Projector, Parquet)", data=build, on_click="ignore",
-                       file_name=f"{ckpt.name}-{split}-map.zip", mime="application/zip", key="map_export",
+                       file_name=f"{file_stem(ckpt.name)}-{split}-map.zip", mime="application/zip", key="map_export",
                        help="Codes, labels and a sprite for projector.tensorflow.org (Load), and map.parquet "
                             "with index, label, error, x, y and the code for pandas or Embedding Atlas.")
 
@@ -32,7 +33,7 @@ def lesson_download_button(ae, vae, dataset: str) -> None:
         return lesson_zip(ae, vae, cache.dataset(dataset, "test"))
 
     st.download_button("Download the lesson (a folder that runs in any browser, no server)", data=build,
-                       on_click="ignore", file_name=f"lvm-lesson-{dataset}.zip", mime="application/zip",
+                       on_click="ignore", file_name=f"lvm-lesson-{file_stem(dataset)}.zip", mime="application/zip",
                        key="lesson_export", icon=":material/download:",
                        help="Unzip it and open index.html: the map with its reconstructions, the latent sliders, "
                             "AE vs VAE samples and the path between two digits, all decoded in the browser "

@@ -12,6 +12,7 @@ from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.data.builtin import subset_indices
 from lvm_core.generation.latent import dimension_importance, dimension_order, manifold_grid, slider_ranges
 from lvm_core.maps.pca import PrincipalComponents, pca_map
+from lvm_core.text import plain
 
 from . import cache
 from .plots import CLASS_COLOURS, PAIR_COLOURS
@@ -38,7 +39,7 @@ def codes_figure(places: np.ndarray, labels: np.ndarray, class_names, height: in
     for c in np.unique(labels):
         rows = labels == c
         fig.add_trace(go.Scattergl(x=places[rows, 0], y=places[rows, 1], mode="markers", hoverinfo="skip",
-                                   name=class_names[c] if 0 <= c < len(class_names) else str(c),
+                                   name=plain(class_names[c]) if 0 <= c < len(class_names) else str(c),
                                    marker={"size": 4, "opacity": 0.35,
                                            "color": CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]}))
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False,

@@ -79,6 +79,7 @@ def apply_link() -> None:
     import streamlit as st
 
     from lvm_core import DATASETS
+    from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
     from . import cache
 
@@ -91,7 +92,7 @@ def apply_link() -> None:
     if state.DATASET in updates:   # the sidebar keeps a selected point only while (dataset, split) is unchanged
         st.session_state[state.SELECTION_OF] = (updates[state.DATASET], updates.get(state.SPLIT, cache.SPLITS[0]))
     for message in messages:
-        st.warning(message)
+        st.warning(markdown_plain(message, MESSAGE_LIMIT))   # they quote the link: anyone's text
 
 
 def linked_start(start_code):

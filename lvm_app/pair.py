@@ -6,6 +6,7 @@ import streamlit as st
 from lvm_core import CheckpointError
 from lvm_core.data.datasets import display_name
 from lvm_core.storage.checkpoints import Checkpoint
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 from . import cache
 
@@ -14,7 +15,7 @@ def load(path) -> Checkpoint | None:
     try:
         return cache.open_model(path)
     except CheckpointError as exc:
-        st.error(str(exc))
+        st.error(markdown_plain(exc, MESSAGE_LIMIT))
         return None
 
 
@@ -35,8 +36,8 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
     vaes = [e for e in entries if e.kind == "vae"]
     twins = [a for a in aes if any(v.latent_dim == a.latent_dim for v in vaes)]
     if not twins:
-        st.warning(f"Comparing needs an AE and a VAE of {display_name(dataset)} with the same latent size; "
-                   "train the missing one on the Train page.")
+        st.warning(f"Comparing needs an AE and a VAE of {markdown_plain(display_name(dataset))} with the same latent "
+                   "size; train the missing one on the Train page.")
         st.stop()
     best = min(twins, key=lambda a: (a.arch != "mlp", not any(v.arch == a.arch and v.latent_dim == a.latent_dim
                                                               for v in vaes)))

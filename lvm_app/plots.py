@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from lvm_core.maps.payload import class_colours, marker_size
 from lvm_core.maps.store import LatentMap
+from lvm_core.text import plain
 
 CLASS_COLOURS = class_colours()   # class c gets colour c: the same on every page
 # Two lines or bars compared on one chart (AE vs PCA, codes vs prior, train vs test): blue vs orange,
@@ -41,7 +42,7 @@ def map_figure(latent_map: LatentMap, class_names, colour: np.ndarray | None = N
     fig = go.Figure()
     for c in np.unique(labels):
         rows = np.flatnonzero(labels == c)
-        name = class_names[c] if 0 <= c < len(class_names) else str(c)
+        name = plain(class_names[c]) if 0 <= c < len(class_names) else str(c)   # plotly renders HTML in names
         marker = {"size": marker_size(len(labels)) * (0.6 if three_d else 1.0), "opacity": 0.8}
         if colour is None:
             marker["color"] = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]

@@ -8,6 +8,7 @@ from lvm_app.train_charts import pca_verdict
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress, disk
 from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 from lvm_core.models import MODEL_KINDS, is_variational
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
@@ -52,7 +53,7 @@ def status_line(job, p: Progress, place: int) -> None:
     elif p.active:
         st.progress(p.fraction, text=f"{p.phase.capitalize()}…")
     else:
-        STATUS_BOX[p.status](p.message)
+        STATUS_BOX[p.status](markdown_plain(p.message, MESSAGE_LIMIT))   # an error may quote a file's name
         if p.metrics:
             metrics_row(p.metrics, job.model_config.latent_dim)
             why = pca_verdict(p.metrics, job.model_config.latent_dim, p.epoch or t.epochs,
@@ -81,16 +82,16 @@ def teacher_view(jobs, stop, delete) -> None:
     st.caption(f"{len(runs)} run(s) on this server; {jobs.running()} training, {jobs.waiting()} waiting.")
     for job in runs:
         name, owner, state, button = st.columns([3, 1, 2, 1])
-        name.write(f"`{job.name}` · {job.dataset}")
+        name.write(f"`{job.name}` · {markdown_plain(job.dataset)}")      # the name is a safe stem
         owner.caption(f"session {job.owner[:6] or '(script)'}")
         place = jobs.place_in_line(job)
         state.caption(f"{job.status}" + (f" · {ordinal(place)} in line" if place else "") +
-                      (f" · {job.message}" if job.message else ""))
+                      (f" · {markdown_plain(job.message, MESSAGE_LIMIT)}" if job.message else ""))
         if job.active:
             button.button("Stop", key=f"teacher_stop_{job.id}", on_click=stop, args=(job.id,))
     used, budget = disk.used_bytes(jobs.models_dir), disk.budget_bytes()
     st.caption(f"User models folder: {used / disk.MB:,.1f} MB of {budget / disk.MB:,.0f} MB (LVM_MODELS_MB).")
     for name, size in disk.models(jobs.models_dir):
         left, right = st.columns([6, 1])
-        left.caption(f"`{name}` · {size / disk.MB:.1f} MB")
+        left.caption(f"{markdown_plain(name)} · {size / disk.MB:.1f} MB")   # any file dropped in the folder
         right.button("Delete", key=f"teacher_delete_{name}", on_click=delete, args=(name,))

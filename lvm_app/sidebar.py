@@ -9,6 +9,7 @@ import streamlit as st
 from lvm_core import DATASETS, CheckpointError
 from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 from . import cache, state
 from .own_datasets import own_dataset_ok
@@ -44,7 +45,7 @@ def render_sidebar() -> Selection | None:
                 st.info("MNIST is not available offline: showing the bundled 8×8 digits models.")
         dataset = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda d: DATASETS[d].title)
         if not cache.available(dataset):
-            st.error(f"{DATASETS[dataset].title} is not downloaded and can't be fetched now. "
+            st.error(f"{markdown_plain(DATASETS[dataset].title)} is not downloaded and can't be fetched now. "
                      f"Pick '{OFFLINE_DATASET}', or set LVM_DATA_DIR to a folder that holds it.")
             return None
         if not own_dataset_ok(dataset):   # your own images: skipped files and errors shown here
@@ -66,35 +67,35 @@ def render_sidebar() -> Selection | None:
             try:
                 ckpt = cache.open_model(path)
             except CheckpointError as exc:
-                st.error(str(exc))
+                st.error(markdown_plain(exc, MESSAGE_LIMIT))
                 return None
         split = st.radio("Split", cache.SPLITS, horizontal=True, key="split",
                          help="Which images to look at; 'all' is train then test (70,000 for MNIST).")
         _forget_selection_when_changed(dataset, split)
-        st.caption(ckpt.title)
+        st.caption(markdown_plain(ckpt.title, 200))
     return Selection(ckpt=ckpt, dataset=dataset, split=split)
 
 
 def _uploaded(upload, dataset: str) -> Checkpoint | None:
     """The uploaded checkpoint, or None after one line in the sidebar saying why it can't be used."""
-    data = upload.getvalue()
+    data, name = upload.getvalue(), markdown_plain(upload.name)     # the file's name is the user's text
     if len(data) > MAX_UPLOAD_BYTES:   # Streamlit's server.maxUploadSize refuses these first
-        st.error(f"{upload.name} is {len(data) / 2**20:.0f} MB; checkpoints up to {MAX_UPLOAD_MB} MB are accepted")
+        st.error(f"{name} is {len(data) / 2**20:.0f} MB; checkpoints up to {MAX_UPLOAD_MB} MB are accepted")
         return None
     try:
         ckpt = cache.checkpoint_from_bytes(hashlib.sha256(data).hexdigest(), data, upload.name)
     except CheckpointError as exc:
-        st.error(str(exc))
+        st.error(markdown_plain(exc, MESSAGE_LIMIT))
         return None
     want = DATASETS[dataset]
     if tuple(ckpt.config.image_shape) != want.image_shape:
         _, h, w = ckpt.config.image_shape
-        st.error(f"{upload.name} is a model of {h}x{w} images; {want.title} has {want.image_shape[1]}x"
+        st.error(f"{name} is a model of {h}x{w} images; {markdown_plain(want.title)} has {want.image_shape[1]}x"
                  f"{want.image_shape[2]} images. Pick its dataset, or another file.")
         return None
     if ckpt.dataset != dataset:
         trained_on = DATASETS[ckpt.dataset].title if ckpt.dataset in DATASETS else repr(ckpt.dataset[:40])
-        st.error(f"{upload.name} was trained on {trained_on}, not {want.title}. "
+        st.error(f"{name} was trained on {markdown_plain(trained_on)}, not {markdown_plain(want.title)}. "
                  "Pick its dataset, or another file.")
         return None
     return ckpt

@@ -11,6 +11,7 @@ from lvm_core.factors.directions import tracked_factors
 from lvm_core.factors.measure import FACTORS
 from lvm_core.analysis.conditional import every_class
 from lvm_core.generation.latent import dimension_effects
+from lvm_core.text import clean
 
 from . import cache
 from . import hidden_factors as hf
@@ -50,7 +51,7 @@ def class_picker(ckpt: Checkpoint, where, key: str, start: int) -> int:
     if st.session_state.get(key) not in range(len(names)):
         st.session_state[key] = int(start)
     return where.selectbox("Class y (the decoder is told it)", range(len(names)), key=key,
-                           format_func=lambda c: names[c])
+                           format_func=lambda c: clean(names[c]))
 
 
 def every_class_row(ckpt: Checkpoint, code: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from lvm_app.plots import CLASS_COLOURS, PAIR_COLOURS, log_axis
 from lvm_core.jobs import Progress
+from lvm_core.text import plain
 
 MARGIN = dict(l=0, r=0, t=40, b=0)
 FIGURES_KEPT = 64
@@ -64,7 +65,8 @@ def _snapshot_map_figure(job_id: str, snapshots: int, index: int, _progress: Pro
     lo, hi = every.min(), every.max()
     pad = 0.05 * (hi - lo + 1e-6)
     fig = go.Figure([go.Scatter(x=snap.points[labels == k, 0], y=snap.points[labels == k, 1], mode="markers",
-                                marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]), name=name)
+                                marker=dict(size=5, color=CLASS_COLOURS[k % len(CLASS_COLOURS)]),
+                                name=plain(name))
                      for k, name in enumerate(_class_names)])
     fig.update_xaxes(range=[lo - pad, hi + pad]).update_yaxes(range=[lo - pad, hi + pad])
     title = f"Latent map after epoch {snap.epoch}" if snap.epoch else "Latent map before training"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lvm_core import ImageError
 from lvm_core.data.images import ConvertedImage, enlarge, image_from_upload, make_grid
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 DISPLAY_SIDE = 112  # pixels a side for one image on screen: 4x a 28x28 MNIST digit
 # Images per row of a strip a class must read: each stays >= 64 px wide beside the sidebar at 1024x768
@@ -27,7 +28,7 @@ def uploaded_image(dataset: str, key: str) -> np.ndarray | None:
     try:
         converted = _convert(upload.getvalue(), dataset, upload.name)
     except ImageError as exc:
-        st.error(str(exc))
+        st.error(markdown_plain(exc, MESSAGE_LIMIT))   # it names the uploaded file
         return None
     if converted.inverted:
         st.info("Your picture was dark on light; the dataset's images are light on dark, so it was inverted.")

@@ -15,6 +15,7 @@ from lvm_core.analysis.anomaly import (DEFAULT_PERCENTILE, anomaly_scores, held_
 from lvm_core.data.datasets import display_name
 from lvm_core.generation.inference import to_display
 from lvm_core.maps.projection import DEFAULT_N, METHODS
+from lvm_core.text import clean, markdown_plain
 from lvm_core.models import is_conditional
 
 sel = current()
@@ -50,7 +51,7 @@ with scores_tab:
     originals = to_display(data.images[top])
     st.image(strip([originals, enc.recon[top], np.abs(originals - enc.recon[top])]),
              caption="rows: original · reconstruction · |difference|")
-    st.caption(" · ".join(f"#{i} {names[enc.labels[i]]}: {enc.errors[i]:.3f}" for i in top))
+    st.caption(" · ".join(f"#{i} {markdown_plain(names[enc.labels[i]])}: {enc.errors[i]:.3f}" for i in top))
 
     st.subheader("Where the anomalies sit in the latent space")
     if ckpt.config.latent_dim < 2:
@@ -81,8 +82,8 @@ with unseen_tab:
             "Code size", sizes, horizontal=True, key="anomaly_heldout_size", format_func=lambda k: f"{k} numbers",
             help="A tighter bottleneck generalises less, so it reconstructs the unseen class worse.")
         pair = [e for e in held if e.excluded == classes and e.latent_dim == size]
-        unseen_names = ", ".join(f"“{names[c]}”" for c in classes)
-        st.write(f"These models were trained on the {display_name(sel.dataset)} train split "
+        unseen_names = ", ".join(f"“{markdown_plain(names[c])}”" for c in classes)
+        st.write(f"These models were trained on the {markdown_plain(display_name(sel.dataset))} train split "
                  f"**without** {unseen_names}. "
                  "On the test split, does reconstruction error pick out the class they never saw?")
         test = cache.dataset(sel.dataset, "test")
@@ -125,7 +126,7 @@ with yours_tab:
     if is_conditional(ckpt.model):   # a CVAE reconstructs x given its class: the class is part of the question
         label = st.selectbox("Score it as class (a conditional model reconstructs an image given its class)",
                              range(len(names)), index=int(enc.labels[index]), key="anomaly_class",
-                             format_func=lambda c: names[c])
+                             format_func=lambda c: clean(names[c]))
     if image is not None:
         score, recon = anomaly_scores(ckpt.model, torch.from_numpy(image)[None], label)
         rank = float((enc.errors < score[0]).mean())

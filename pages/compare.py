@@ -9,6 +9,7 @@ from lvm_app.sidebar import current
 from lvm_core import CheckpointError
 from lvm_core.data.images import enlarge, make_grid
 from lvm_core.generation.latent import dimension_importance, dimension_order
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 from lvm_core.models import is_conditional
 
 GRID = 64               # samples shown per grid (8 x 8)
@@ -54,7 +55,7 @@ def typed_seed(key: str):
 try:
     clf = cache.classifier(sel.dataset)
 except CheckpointError as exc:
-    st.error(f"Sample quality cannot be scored: {exc}")
+    st.error(f"Sample quality cannot be scored: {markdown_plain(exc, MESSAGE_LIMIT)}")
     clf = None
 GRIDS = [("AE", ae, "normal"), ("VAE", vae, "normal"), ("AE, the fix", ae, "gmm")]
 
@@ -111,7 +112,7 @@ def sample_grids():
             st.caption(samples.PRIORS[prior])
             images = samples.samples(ckpt.digest, ckpt, prior, seed, GRID)
             if not np.isfinite(images).all():
-                st.error(f"{ckpt.name}: the decoder returned NaN; this checkpoint is broken.")
+                st.error(f"{markdown_plain(ckpt.name)}: the decoder returned NaN; this checkpoint is broken.")
                 images = None
             else:
                 st.image(enlarge(make_grid(images, ncols=8), 2), clamp=True, width="stretch", output_format="PNG")

@@ -10,6 +10,7 @@ from lvm_app.upload import show, uploaded_image
 from lvm_core.storage.catalog import find_model
 from lvm_core.data.datasets import display_name
 from lvm_core.analysis.denoising import LEVELS, NOISES, denoise_one, denoise_scores
+from lvm_core.text import markdown_plain
 
 SUMMARY_IMAGES = 500
 
@@ -23,14 +24,15 @@ dae = next((e for e in entries if e.dataset == sel.dataset and e.kind == "ae" an
 plain = find_model(sel.dataset, "ae", dae.arch, dae.latent_dim, entries=entries) if dae else None
 if dae is None or plain is None:
     st.info("This page needs a denoising AE and a plain AE of the same shape for "
-            f"{display_name(sel.dataset)}. Train one with "
+            f"{markdown_plain(display_name(sel.dataset))}. Train one with "
             f"`python -m lvm_core train --dataset {sel.dataset} --noise 0.3 --out user_models/dae.safetensors`.")
     st.stop()
 ckpts = {name: cache.open_model(e.path)
          for name, e in (("plain AE", plain), ("denoising AE", dae))}
 models = {name: c.model for name, c in ckpts.items()}
 trained_noise = ckpts["denoising AE"].train_config.input_noise
-st.caption(f"Models: {plain.label} (`{plain.name}`) and {dae.label} (`{dae.name}`), whatever the sidebar's model.")
+st.caption(f"Models: {markdown_plain(plain.label)} ({markdown_plain(plain.name)}) and {markdown_plain(dae.label)} "
+           f"({markdown_plain(dae.name)}), whatever the sidebar's model.")
 
 data = cache.dataset(sel.dataset, sel.split)
 source = st.radio("Image", ["selected point", "random", "upload"], horizontal=True, key="denoise_source")
@@ -49,7 +51,7 @@ else:
             st.caption("No point selected on the Latent space page: showing image 0.")
             index = 0
     clean = data.images[index:index + 1]
-    st.caption(f"{sel.split} image #{index}, a “{data.class_names[int(data.labels[index])]}”")
+    st.caption(f"{sel.split} image #{index}, a “{markdown_plain(data.class_names[int(data.labels[index])])}”")
 
 left, middle, right = st.columns(3)
 noise = left.selectbox("Noise", list(NOISES), key="denoise_noise")

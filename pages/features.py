@@ -8,6 +8,7 @@ from lvm_app import cache
 from lvm_app.sidebar import current
 from lvm_core.storage.catalog import find_model
 from lvm_core.analysis.features import codes_csv, feature_table
+from lvm_core.text import clean, file_stem
 from lvm_core.models import is_conditional
 
 sel = current()
@@ -26,9 +27,9 @@ trained = ckpt.train_config
 partner = find_model(sel.dataset, other_kind, config.arch, config.latent_dim, entries=cache.models(),
                      denoising=bool(trained and trained.input_noise > 0),
                      excluded=tuple(trained.exclude_classes) if trained else ())
-models = {f"{config.kind.upper()} codes ({ckpt.name or 'selected'})": ckpt}
+models = {f"{config.kind.upper()} codes ({clean(ckpt.name) or 'selected'})": ckpt}   # a table row's name
 if partner is not None:
-    models[f"{other_kind.upper()} codes ({partner.name})"] = cache.open_model(partner.path)
+    models[f"{other_kind.upper()} codes ({clean(partner.name)})"] = cache.open_model(partner.path)
 
 left, right = st.columns(2)
 n_train = left.select_slider("Train images for the classifiers", [1000, 2000, 5000, 10000, 20000, "all"],
@@ -55,4 +56,4 @@ st.caption("PCA is fitted on the same train images, with as many components as t
 
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 st.download_button(f"Download the {sel.split} split's codes (CSV)", data=lambda: codes_csv(enc.codes, enc.labels),
-                   file_name=f"{ckpt.name or 'model'}-{sel.split}-codes.csv", mime="text/csv", key="features_download")
+                   file_name=f"{file_stem(ckpt.name)}-{sel.split}-codes.csv", mime="text/csv", key="features_download")

@@ -17,6 +17,7 @@ from lvm_core.factors.directions import STEPS, traverse
 from lvm_core.factors.report import beta_sweep, spaced
 from lvm_core.factors.measure import FACTORS, measure_factors
 from lvm_core.maps.projection import DEFAULT_N
+from lvm_core.text import clean, markdown_plain
 
 GRID_DIGITS = 8
 
@@ -114,7 +115,7 @@ with rare_tab:
     rare = rarest(log_p, 3 * per_row)
     st.image(strip([data.images[rare[i:i + per_row], 0].numpy() for i in range(0, len(rare), per_row)]), clamp=True,
              caption=f"the {len(rare)} rarest images, rarest first: "
-             + ", ".join(f"#{i} {names[enc.labels[i]]}" for i in rare[:8]) + "…")
+             + ", ".join(f"#{i} {markdown_plain(names[enc.labels[i]])}" for i in rare[:8]) + "…")
     alpha = st.slider("α: resampling weight ∝ 1 / density^α (density per code number)", 0.0, 5.0, DEFAULT_ALPHA, 0.25,
                       key="factors_alpha")
     weights = resampling_weights(log_p, alpha)
@@ -143,8 +144,8 @@ with probe_tab:
               and e.kind != ckpt.config.kind]
     pair = [ckpt] + [cache.open_model(e.path) for e in others[:1]]
     # encodes the test split with both models: seconds to a minute, so only when asked
-    if st.toggle("Fit the probes (" + " vs ".join(c.name for c in pair) + ")", key="factors_probes"):
-        rows = {f"{c.config.kind.upper()}: {c.name}": hf.probes(c.digest, c) for c in pair}
+    if st.toggle("Fit the probes (" + " vs ".join(markdown_plain(c.name) for c in pair) + ")", key="factors_probes"):
+        rows = {f"{c.config.kind.upper()}: {clean(c.name)}": hf.probes(c.digest, c) for c in pair}
         frame = pd.DataFrame(rows)
         frame.index = [FACTORS[k].title if k in FACTORS else "class (reference)" for k in frame.index]
         st.dataframe(frame.style.format("{:.3f}"))
@@ -155,7 +156,7 @@ with probe_tab:
 
 with scores_tab:
     # encodes train and test codes and fits regressors: seconds, so only when asked
-    if st.toggle("Score the codes (" + ckpt.name + ")", key="factors_scores"):
+    if st.toggle("Score the codes (" + markdown_plain(ckpt.name) + ")", key="factors_scores"):
         report = hf.scores(ckpt.digest, ckpt)
         a, b, c, d = st.columns(4)
         a.metric("MIG", f"{report['mig']:.3f}")

@@ -11,6 +11,7 @@ from lvm_core.data.images import enlarge, make_grid
 from lvm_core.generation.inference import decode, to_display
 from lvm_core.generation.latent import contrasting_pair, gif_bytes, interpolate
 from lvm_core.generation.sampling import INTERPOLATIONS
+from lvm_core.text import file_stem, markdown_plain
 
 FRAME_SIDE = 84         # display size of each frame, in whole pixels
 SCRUB_STOPS = 101       # the scrubber's stops along the path (t = 0, 0.01, ..., 1)
@@ -58,15 +59,15 @@ for name, ckpt in zip(("AE", "VAE"), pair):
     paths[name] = interpolate(codes[a], codes[b], steps, method)
     frames[name] = decode(ckpt.model, paths[name])
     if not np.isfinite(frames[name]).all():
-        st.error(f"{ckpt.name}: the model returns NaN for these images; this checkpoint is broken.")
+        st.error(f"{markdown_plain(ckpt.name)}: the model returns NaN for these images; this checkpoint is broken.")
         st.stop()
 
 for column, i in zip(st.columns([1, 1, 6])[:2], (a, b)):
     column.image(enlarge(to_display(data.images[i:i + 1])[0], tile),
-                 caption=f"#{i} ({data.class_names[data.labels[i]]})",
+                 caption=f"#{i} ({markdown_plain(data.class_names[data.labels[i]])})",
                  output_format="PNG")
 for name, ckpt in zip(frames, pair):
-    st.markdown(f"**{name}** · {ckpt.title}")
+    st.markdown(f"**{name}** · {markdown_plain(ckpt.title, 200)}")
     st.image(enlarge(make_grid(frames[name], ncols=steps), tile), clamp=True, width="stretch", output_format="PNG")
 
 st.subheader("Scrub along the path")
@@ -88,7 +89,7 @@ else:
 # one GIF, AE above VAE, so both walks play side by side
 stacked = np.concatenate([frames["AE"], np.ones_like(frames["AE"][:, :1]), frames["VAE"]], axis=1)
 st.download_button("Download as GIF (AE above VAE)", gif_bytes(stacked, scale=tile * 2), icon=":material/download:",
-                   file_name=f"interpolation-{sel.dataset}-{a}-{b}-{method}.gif", mime="image/gif",
+                   file_name=f"interpolation-{file_stem(sel.dataset)}-{a}-{b}-{method}.gif", mime="image/gif",
                    key="interp_gif", on_click="ignore")
 
 st.subheader("The path on each model's latent map")

@@ -17,6 +17,7 @@ from lvm_core.maps.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS
                                   default_method, umap_is_warm)
 from lvm_core.maps.payload import INVERTIBLE
 from lvm_core.maps.selection import is_region, point_view, selected_indices, selection_csv
+from lvm_core.text import MESSAGE_LIMIT, file_stem, markdown_plain
 
 N_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
 COLOURS = ("class", "reconstruction error", "one latent dimension")
@@ -83,7 +84,7 @@ try:
                                   progress=lambda frac, text: bar.progress(frac, text=text))
 except (LvmError, ValueError) as exc:
     bar.empty()
-    st.error(f"Cannot draw this map: {exc}")
+    st.error(f"Cannot draw this map: {markdown_plain(exc, MESSAGE_LIMIT)}")
     st.stop()
 bar.empty()
 
@@ -120,7 +121,7 @@ def show_point(index: int) -> None:
     enc = cache.encoded(ckpt.digest, ckpt, sel.split)
     data = cache.dataset(sel.dataset, sel.split)
     view = point_view(ckpt.model, data.images, enc.labels, enc.codes, enc.recon, index)
-    st.markdown(f"**Point {view.index}** · class **{data.class_names[view.label]}** · "
+    st.markdown(f"**Point {view.index}** · class **{markdown_plain(data.class_names[view.label])}** · "
                 f"reconstruction error (MSE) **{view.error:.4f}**")
     cols = st.columns(3)
     cols[0].image(show(view.image), caption="original x", output_format="PNG")
@@ -141,7 +142,8 @@ def show_gallery(indices: np.ndarray) -> None:
     more = f" · the first {len(shown)} shown" if len(shown) < len(indices) else ""
     st.markdown(f"**{len(indices):,} points selected**{more}")
     counts = np.bincount(enc.labels[indices], minlength=len(data.class_names))
-    st.caption("By class: " + ", ".join(f"{data.class_names[c]} ×{k}" for c, k in enumerate(counts) if k))
+    st.caption("By class: " + ", ".join(f"{markdown_plain(data.class_names[c])} ×{k}"
+                                        for c, k in enumerate(counts) if k))
     cols = min(len(shown), 4)
     for start in range(0, len(shown), cols):
         rows = shown[start:start + cols]
@@ -151,7 +153,7 @@ def show_gallery(indices: np.ndarray) -> None:
                  caption="reconstruction" if start == 0 else None)
     csv = selection_csv(indices, enc.labels, data.class_names, enc.errors, enc.codes)
     st.download_button("Download indices, labels and codes (CSV)", csv, mime="text/csv",
-                       file_name=f"{ckpt.name or 'model'}-selection.csv")
+                       file_name=f"{file_stem(ckpt.name)}-selection.csv")
 
 
 def select(event) -> None:

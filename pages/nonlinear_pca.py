@@ -13,6 +13,7 @@ from lvm_core.data.datasets import display_name
 from lvm_core.generation.inference import reconstruct, to_display
 from lvm_core.maps.pca import fit_pca, pca_reconstruct
 from lvm_core.analysis.sweep import load_sweep, sweep_checkpoints
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 SHOWN = STRIP_COLUMNS
 
@@ -25,10 +26,10 @@ st.caption("PCA is the best *linear* code of size k: project onto k directions, 
 try:
     sweep = load_sweep(sel.dataset)
 except LvmError as exc:
-    st.error(str(exc))
+    st.error(markdown_plain(exc, MESSAGE_LIMIT))
     st.stop()
 if sweep is None:
-    st.info(f"No latent-size sweep is shipped for {display_name(sel.dataset)}. "
+    st.info(f"No latent-size sweep is shipped for {markdown_plain(display_name(sel.dataset))}. "
             "Train AEs of several latent sizes, then run "
             f"`python -m lvm_core sweep CKPT ... --out checkpoints/nonlinear_pca_{sel.dataset}.json`.")
     st.stop()

@@ -16,6 +16,7 @@ from lvm_core.data.images import enlarge
 from lvm_core.generation.inference import decode
 from lvm_core.generation.latent import random_code
 from lvm_core.models import is_conditional, is_variational
+from lvm_core.text import markdown_plain
 
 MAX_SLIDERS = 12        # more than this and the most important come first, with a picker for the rest
 IMAGE_SIDE = 224
@@ -29,15 +30,16 @@ variational, conditional = is_variational(ckpt.model), is_conditional(ckpt.model
 enc = cache.encoded(ckpt.digest, ckpt, sel.split)
 st.title("Latent sliders")
 if not np.isfinite(enc.codes).all():
-    st.error(f"{ckpt.name}: the encoder returns NaN codes for some images; this checkpoint is broken.")
+    st.error(f"{markdown_plain(ckpt.name)}: the encoder returns NaN codes for some images; this checkpoint is broken.")
     st.stop()
 ranges, importance, _ = generate.dimensions(ckpt.digest, ckpt, sel.split)
 tracked = sl.tracked(ckpt.digest, ckpt)
 no_live = fallback_reason(ckpt)
-st.caption(f"One slider per latent dimension of {ckpt.title}; each spans the 1st to 99th percentile of the "
-           f"{sel.split} codes along it, and is sorted by how much it changes the image (mean |Δ pixel| between "
-           "its two ends). " + ("Its name says the factor it tracks most: Pearson's r between that number and the "
-                                "factor measured on each test image. " if tracked else "")
+st.caption(f"One slider per latent dimension of {markdown_plain(ckpt.title, 200)}; each spans the 1st to 99th "
+           f"percentile of the {sel.split} codes along it, and is sorted by how much it changes the image (mean "
+           "|Δ pixel| between its two ends). " + ("Its name says the factor it tracks most: Pearson's r between "
+                                                  "that number and the factor measured on each test image. "
+                                                  if tracked else "")
            + ("" if no_live else f"Under each, {sl.STRIP} decodes from its low end to its high end, the other "
                                   "numbers as they are now."))
 if conditional:
@@ -173,7 +175,7 @@ def editor():
         if conditional:
             st.subheader(sl.EVERY_CLASS_TITLE)
             st.image(strip([sl.every_class_row(ckpt, z)], side=84), clamp=True, output_format="PNG",
-                     caption=" · ".join(ckpt.class_names))
+                     caption=" · ".join(markdown_plain(name) for name in ckpt.class_names))
     else:
         dims = [{"d": int(d), "lo": float(lows[d]), "hi": float(highs[d]), "step": float(highs[d] - lows[d]) / 200,
                  "help": helped(d), "label": sl.slider_label(d, tracked)} for d in shown]

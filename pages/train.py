@@ -18,6 +18,7 @@ from lvm_core.jobs import INTERRUPTED, disk, registry
 from lvm_core.jobs.fairness import is_teacher
 from lvm_core.models import MODEL_KINDS, is_conditional, is_variational
 from lvm_core.training.defaults import default_configs, default_hidden
+from lvm_core.text import MESSAGE_LIMIT, clean, markdown_plain
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -145,7 +146,7 @@ def settings_form() -> None:
     c3.caption(f"Saves as `{stem}` in the user models folder")
     c4.button("Train", type="primary", on_click=start, width="stretch", key="train_start")
     if st.session_state.get("train_error"):
-        st.error(st.session_state.train_error)
+        st.error(markdown_plain(st.session_state.train_error, MESSAGE_LIMIT))
 
 
 def debias_form() -> None:
@@ -177,7 +178,8 @@ def watched_job():
                           format_func=lambda i: describe(runs[i]))
     interrupted = [j.name for j in runs.values() if j.status == INTERRUPTED]
     if interrupted:
-        st.caption(f"Interrupted by a server restart or a crash, nothing saved: {', '.join(interrupted)}")
+        st.caption(f"Interrupted by a server restart or a crash, nothing saved: "
+                   f"{', '.join(markdown_plain(name) for name in interrupted)}")
     return runs[chosen]
 
 
@@ -196,7 +198,7 @@ def describe(job) -> str:
     noisy = " denoising" if job.train_config.input_noise > 0 else ""
     debiased = (f", rare styles re-weighted (α {job.train_config.debias_alpha:g})" if job.train_config.debias_alpha
                 else "")
-    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {job.dataset}{debiased}"
+    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {clean(job.dataset)}{debiased}"
 
 
 def live(job_id: str, polling: bool) -> None:
@@ -210,8 +212,8 @@ def live(job_id: str, polling: bool) -> None:
     if polling and not p.active:
         st.rerun()
     c, t = job.model_config, job.train_config
-    st.caption(f"{describe(job)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · {t.epochs} epochs · "
-               f"batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
+    st.caption(f"{markdown_plain(describe(job), 300)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · "
+               f"{t.epochs} epochs · batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
     run_view.status_line(job, p, jobs.place_in_line(job))
     mine = job.owned_by(session_token()) or is_teacher(st.session_state.get("train_teacher_token", ""))
     if p.stoppable and mine:
@@ -246,7 +248,7 @@ st.title("Train a model")
 try:
     jobs = registry()
 except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting, said plainly
-    st.error(str(exc))
+    st.error(markdown_plain(exc, MESSAGE_LIMIT))
     st.stop()
 jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):

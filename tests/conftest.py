@@ -141,6 +141,13 @@ def digits_2d_vae():
 APP = str(ROOT / "streamlit_app.py")   # AppTest.from_file(APP), then at.switch_page("pages/<name>.py")
 
 
+def shown(markdown: str) -> str:
+    """A message as the page shows it: the app escapes the user's text in markdown (lvm_core.text.markdown_plain)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def assert_clean(at, where: str = "") -> None:
     """No exception and no st.error on the AppTest's last run."""
     assert not at.exception, f"{where}: {[e.value for e in at.exception]}"

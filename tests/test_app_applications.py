@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import assert_clean, open_page, requires_mnist
+from conftest import assert_clean, open_page, requires_mnist, shown
 
 
 
@@ -80,7 +80,7 @@ def test_anomalies_page_scores_an_upload_and_refuses_a_non_image():
     assert at.metric[-1].label == "Reconstruction error" and float(at.metric[-1].value) > 0
     at.file_uploader(key="anomaly_upload").set_value(("notes.png", b"just some text", "image/png")).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["notes.png is not a picture (PNG or JPEG expected)"]
+    assert [shown(e.value) for e in at.error] == ["notes.png is not a picture (PNG or JPEG expected)"]
 
 
 def test_denoising_page_compares_plain_and_denoising_ae():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, ROOT, assert_clean, has_dataset
+from conftest import APP, ROOT, assert_clean, has_dataset, shown
 
 PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
 
@@ -169,7 +169,7 @@ def test_bad_upload_gives_one_clear_message_and_the_app_keeps_working(what):
     assert_clean(at, "before the upload")
     at.file_uploader(key="upload").set_value(("upload.safetensors", make(), "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
-    messages = [e.value for e in at.error]
+    messages = [shown(e.value) for e in at.error]
     assert len(messages) == 1 and expected in messages[0], messages
     assert "\n" not in messages[0].strip()
     # the app keeps working on the model chosen before: its map is drawn

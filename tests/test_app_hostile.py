@@ -7,7 +7,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, open_page
+from conftest import APP, open_page, shown
 from checkpoint_craft import with_description, with_model_config
 from lvm_core import DATASETS, load_checkpoint, save_checkpoint
 from lvm_core.storage.catalog import SHIPPED_DIR
@@ -28,7 +28,7 @@ def models_dir(tmp_path, monkeypatch):
 
 def errors(at) -> list[str]:
     assert not at.exception, [e.value for e in at.exception]
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]
 
 
 def test_a_user_model_deleted_after_it_was_listed_gets_a_message(models_dir, tmp_path):
@@ -83,7 +83,7 @@ def test_an_uploaded_bad_checkpoint_is_one_line_in_the_sidebar_and_the_page_carr
     at = open_page("pages/latent_space.py")
     crafted = with_model_config(DIGITS_VAE.read_bytes(), hidden=[50_000_000])
     at.sidebar.file_uploader(key="upload").upload("evil.safetensors", crafted).run()
-    sidebar_errors = [e.value for e in at.sidebar.error]
+    sidebar_errors = [shown(e.value) for e in at.sidebar.error]
     assert sidebar_errors == ["evil.safetensors: the checkpoint's description is invalid "
                               "(a hidden size must be from 1 to 8,192, not 50,000,000)"]
     assert errors(at) == sidebar_errors            # shown once, in the sidebar; the page runs on the picked model
@@ -106,8 +106,8 @@ def test_train_page_hidden_sizes_get_the_config_bounds(models_dir):
     at.text_input(key="train_hidden_mlp").set_value("100000000").run()
     at.button(key="train_start").click().run()
     assert not at.exception
-    shown = [e.value for e in at.error]
-    assert any("a hidden size must be from 1 to 8,192, not 100,000,000" in e for e in shown), shown
+    messages = [shown(e.value) for e in at.error]
+    assert any("a hidden size must be from 1 to 8,192, not 100,000,000" in e for e in messages), messages
 
 
 def test_an_uploaded_model_opens_on_pca_even_when_the_map_was_on_tsne(monkeypatch):

@@ -10,7 +10,7 @@ from lvm_core import jobs
 
 from lvm_core.jobs import registry, scheduler
 
-from conftest import APP
+from conftest import APP, shown
 from waiting import wait_until
 
 
@@ -84,12 +84,12 @@ def test_a_debiased_run_shows_the_rarest_tenth_against_the_same_run_without_it(m
 def test_bad_settings_and_a_diverging_run_give_one_line_messages(models_dir):
     at = train_page(train_hidden_mlp="64, lots")
     at.button(key="train_start").click().run()
-    assert "whole numbers" in at.error[0].value and not models_dir.exists()
+    assert "whole numbers" in shown(at.error[0].value) and not models_dir.exists()
 
     at = train_page(train_lr=10.0, train_epochs=2)
     job = start_and_wait(at)
     assert job.status == "diverged"
-    assert "diverged" in at.error[0].value and "learning rate 10" in at.error[0].value
+    assert "diverged" in shown(at.error[0].value) and "learning rate 10" in shown(at.error[0].value)
     assert not list(models_dir.glob("*.safetensors")) and not list(models_dir.glob(".*.tmp"))
 
 
@@ -124,5 +124,5 @@ def test_a_bad_max_training_runs_setting_is_a_message_on_the_page(models_dir, mo
     at.run()
     at.switch_page("pages/train.py").run()
     assert not at.exception
-    assert "LVM_MAX_TRAINING_RUNS must be a whole number of at least 1" in at.error[0].value
+    assert "LVM_MAX_TRAINING_RUNS must be a whole number of at least 1" in shown(at.error[0].value)
 

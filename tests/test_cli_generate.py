@@ -39,9 +39,9 @@ def test_gmm_samples_of_an_ae_differ_from_normal_ones(tmp_path):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--n", "0", "--out", "x.npy"], 2, "--n must be at least 1"),
-    (["--out", "x.txt"], 2, "--out must end in .npy or .png"),
-    (["--out", "/nonexistent-folder/x.npy"], 1, "No such file or directory"),
+    (["--n", "0", "--out", "x.npy"], 2, "argument --n: must be from 1 to 1,000,000, not 0"),
+    (["--out", "x.txt"], 2, "argument --out: 'x.txt' must end in .npy or .png"),
+    (["--out", "/nonexistent-folder/x.npy"], 2, "its folder '/nonexistent-folder' does not exist"),
 ])
 def test_sample_bad_arguments_exit_with_one_line(tmp_path, capsys, monkeypatch, args, code, message):
     monkeypatch.chdir(tmp_path)

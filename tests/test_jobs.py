@@ -305,3 +305,12 @@ def test_a_worker_does_not_run_the_page_script_that_started_it(models_dir, tmp_p
     monkeypatch.setitem(sys.modules, "__main__", script_module)
     p = wait(JobRegistry().submit("digits", DIGITS_VAE, TrainConfig(epochs=1, batch_size=64), name="quiet"))
     assert p.status == DONE and not marker.exists()
+
+
+def test_a_named_pipe_among_the_run_records_is_skipped_not_waited_on(tmp_path, capsys):
+    from lvm_core.jobs.records import records_dir, recover
+
+    records_dir(tmp_path).mkdir(parents=True)
+    os.mkfifo(records_dir(tmp_path) / "pipe.json")      # read_text() would block the Train page for ever
+    assert recover(tmp_path) == []
+    assert "pipe.json" in capsys.readouterr().err

@@ -3,7 +3,7 @@ map's linear inverse gives back each point's code from its place on the map."""
 import numpy as np
 import pytest
 
-from lvm_core.maps.payload import linear_inverse, pack_map, unpack_map
+from lvm_core.maps.payload import linear_inverse, map_header, pack_map, unpack_map
 from lvm_core.maps.pca import pca_map
 from lvm_core.maps.projection import project
 
@@ -54,3 +54,12 @@ def test_colour_images_travel_as_height_width_channels():
     header, arrays = unpack_map(pack_map(xy, np.arange(50), np.zeros(50), np.zeros(50), codes, colour, colour, "pca"))
     assert header["channels"] == 3 and (header["height"], header["width"]) == (8, 8)
     np.testing.assert_array_equal(arrays["recons"], np.round(colour * 255).astype(np.uint8))
+
+
+def test_the_header_carries_class_names_as_text_and_as_plotly_labels():
+    names = ['<span style="font-size:80px">BIG</span>', "ok\u202eevil", "x" * 10_000]
+    header = map_header("k", "pca", "PCA", names, 10, "digest")
+    assert header["class_names"][0] == names[0]                 # shown with textContent: as it is
+    assert header["class_labels"][0] == "&lt;span style=&#34;font-size:80px&#34;&gt;BIG&lt;/span&gt;"
+    assert header["class_names"][1] == header["class_labels"][1] == "okevil"
+    assert len(header["class_names"][2]) == len(header["class_labels"][2]) == 80

@@ -7,6 +7,7 @@ import streamlit as st
 
 from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.generation.export import encode_array
+from lvm_core.text import clean
 
 from . import COMPONENTS_DIR, REPORT_CALLBACKS, component_js, decoder_data, handle_reports
 
@@ -36,8 +37,8 @@ def latent_sliders(ckpt: Checkpoint, start_code: np.ndarray, dims: list[dict], *
     if strip:
         data["strip"] = int(strip)
     if ckpt.config.n_classes:
-        data.update(classes=list(ckpt.class_names), label=int(label or 0), every_class=bool(every_class),
-                    caption="decode(z, y), drawn in your browser")
+        data.update(classes=[clean(name) for name in ckpt.class_names], label=int(label or 0),   # textContent
+                    every_class=bool(every_class), caption="decode(z, y), drawn in your browser")
     result = _sliders(key=f"{key}-{token}", data=data, default={"code": None, "label": None},
                       on_code_change=lambda: None, on_label_change=lambda: None, **REPORT_CALLBACKS)
     handle_reports(result)

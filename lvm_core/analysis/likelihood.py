@@ -25,6 +25,25 @@ from lvm_core.models import is_conditional, is_variational
 
 TEST_BINARIZATION_SEED = 1      # the test split is binarized once, with this seed, for every figure
 LOG_2PI = math.log(2 * math.pi)
+BATCH = 20                      # images per pass of iwae_nll
+CHUNK = 500                     # importance samples per pass, fewer where one pass would pass MAX_WORK_BYTES
+MAX_WORK_BYTES = 2**30          # the tensors of one pass, and the log weights of one batch, estimated before
+
+
+def samples_per_pass(batch: int, pixels: int, latent_dim: int, chunk: int = CHUNK) -> int:
+    """Importance samples drawn at once for `batch` images: one pass holds eps and z (D numbers each) and
+    the logits, targets and their log-likelihood (pixels each) per sample and image, in float32."""
+    per_sample = batch * 4 * (2 * latent_dim + 3 * pixels)
+    return max(1, min(chunk, MAX_WORK_BYTES // per_sample))
+
+
+def check_iwae_memory(k: int, batch: int = BATCH) -> None:
+    """InvalidInput when k importance samples' log weights (k x batch float32, then concatenated) would pass
+    MAX_WORK_BYTES, before anything is drawn."""
+    need = 2 * k * batch * 4
+    if need > MAX_WORK_BYTES:
+        raise InvalidInput(f"k = {k:,} importance samples would need {need / 2**30:,.1f} GB for their weights "
+                           f"(at most {MAX_WORK_BYTES / 2**30:,.0f} GB): use a smaller k")
 
 
 def binarized(data: ImageDataset, seed: int = 0) -> ImageDataset:
@@ -41,14 +60,16 @@ def binarize(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
 
 
 @torch.no_grad()
-def iwae_log_likelihood(model: nn.Module, x: torch.Tensor, k: int = 1000, chunk: int = 500,
+def iwae_log_likelihood(model: nn.Module, x: torch.Tensor, k: int = 1000, chunk: int = CHUNK,
                         generator: torch.Generator | None = None) -> torch.Tensor:
     """x (B, C, H, W) in {0, 1} -> (B,) the K-sample importance-weighted lower bound on log p(x), nats."""
     if not is_variational(model) or is_conditional(model):
         raise InvalidInput("the importance-weighted bound needs a VAE (an encoder that gives q(z|x)); a conditional "
                            "VAE's bound would be on log p(x | y), not comparable")
+    check_iwae_memory(k, len(x))
     model.eval()
     mu, logvar = model.encode(x)                                            # (B, D) each
+    chunk = samples_per_pass(len(x), x[0].numel(), mu.shape[-1], chunk)
     log_w = []
     for start in range(0, k, chunk):
         n = min(chunk, k - start)
@@ -71,7 +92,7 @@ class LikelihoodEstimate:
     n: int                          # test images scored
 
 
-def iwae_nll(model: nn.Module, images: torch.Tensor, k: int = 1000, batch_size: int = 20, seed: int = 0,
+def iwae_nll(model: nn.Module, images: torch.Tensor, k: int = 1000, batch_size: int = BATCH, seed: int = 0,
              progress=None) -> LikelihoodEstimate:
     """The mean K-sample bound on -log p(x) over binary images (N, C, H, W), with its standard error."""
     if k < 1 or len(images) < 2:

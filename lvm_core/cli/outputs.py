@@ -2,54 +2,48 @@
 from __future__ import annotations
 
 
-from lvm_core.cli.models import checked_checkpoint
+from lvm_core.cli import checks
+from lvm_core.cli.models import CHECKPOINT, checked_checkpoint, load_model
 from lvm_core.storage.files import write_npy
-from lvm_core.errors import InvalidInput, LvmError
+from lvm_core.errors import InvalidInput
 
 
 def add_commands(sub, data_args) -> None:
     for name, what in (("encode", "codes (N x latent)"), ("reconstruct", "reconstructions (N x H x W)")):
         p = sub.add_parser(name, help=f"write the {what} of a split as .npy, in dataset order")
-        p.add_argument("checkpoint")
+        p.add_argument("checkpoint", type=CHECKPOINT)
         p.add_argument("--split", choices=["test", "train"], default="test")
         data_args(p)
-        p.add_argument("--out", required=True)
+        p.add_argument("--out", type=checks.output_file(".npy"), required=True)
         p.set_defaults(run=cmd_encode if name == "encode" else cmd_reconstruct)
 
     p = sub.add_parser("sample", help="decode random codes: .npy (N x H x W) or .png grid")
-    p.add_argument("checkpoint")
-    p.add_argument("--n", type=int, default=64)
+    p.add_argument("checkpoint", type=CHECKPOINT)
+    p.add_argument("--n", type=checks.POINTS, default=64)
     p.add_argument("--prior", choices=["normal", "gmm"], default="normal")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--class", dest="label", type=int,
+    p.add_argument("--seed", type=checks.SEED, default=0)
+    p.add_argument("--class", dest="label", type=checks.CLASS,
                    help="a conditional model: the class to draw (default: every class in turn)")
     data_args(p)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", type=checks.output_file(".npy", ".png"), required=True)
     p.set_defaults(run=cmd_sample)
 
     p = sub.add_parser("export-map", help="write a map's codes, labels and sprite for the Embedding Projector, "
                                          "and a Parquet table (pandas, Embedding Atlas)")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", type=CHECKPOINT)
     p.add_argument("--split", choices=["test", "train"], default="test")
-    p.add_argument("--n", type=int, default=10_000, help="points (default 10000; fewer if the split is smaller)")
+    p.add_argument("--n", type=checks.POINTS, default=10_000,
+                   help="points (default 10000; fewer if the split is smaller)")
     p.add_argument("--method", choices=["pca", "tsne", "umap", "raw"], default="pca", help="map x/y (default pca)")
     p.add_argument("--dims", type=int, choices=[2, 3], default=2)
     data_args(p)
-    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--out", type=checks.output_folder(), required=True,
+                   help="folder to write (new, or an existing one: its files of these names are replaced)")
     p.set_defaults(run=cmd_export_map)
-
-
-def _check_out(path: str) -> None:
-    """Before any work: a folder that does not exist is the user's to fix, said in one line."""
-    from pathlib import Path
-
-    if not Path(path).resolve().parent.is_dir():
-        raise LvmError(f"{path}: No such file or directory (its folder does not exist)")
 
 
 def _write_split(args, compute, describe) -> None:
     """compute(model, images, labels) -> an array of the whole split, saved as .npy in dataset order."""
-    _check_out(args.out)
     ckpt, splits = checked_checkpoint(args)
     out = compute(ckpt.model, splits[args.split].images, splits[args.split].labels)
     write_npy(args.out, out)
@@ -75,29 +69,27 @@ def cmd_sample(args) -> None:
     from lvm_core.generation.sampling import GaussianMixtureSampler, sample_normal
     from lvm_core.models import is_conditional
 
-    if args.n < 1:
-        raise InvalidInput("--n must be at least 1")
-    if not args.out.endswith((".npy", ".png")):  # before any work, not after it
-        raise InvalidInput("--out must end in .npy or .png")
-    _check_out(args.out)
-    if args.prior == "normal":
-        from lvm_core.storage.checkpoints import load_checkpoint
+    def before_data(ckpt):   # the samples' bytes and the class, before any is drawn
+        checks.check_samples(args.out, "--n", args.n, ckpt.config.image_shape)
+        if is_conditional(ckpt.model):
+            if args.label is not None and not 0 <= args.label < ckpt.config.n_classes:
+                raise InvalidInput(f"--class must be from 0 to {ckpt.config.n_classes - 1} for this model")
+        elif args.label is not None:
+            raise InvalidInput("--class is for a conditional model (cvae); this one takes no class")
 
-        ckpt = load_checkpoint(args.checkpoint)
+    if args.prior == "normal":
+        ckpt = load_model(args.checkpoint)
+        before_data(ckpt)
         z = sample_normal(args.n, ckpt.config.latent_dim, args.seed)
     else:
-        ckpt, splits = checked_checkpoint(args)
+        ckpt, splits = checked_checkpoint(args, before_data)
         train = splits["train"]
         z = GaussianMixtureSampler(seed=args.seed).fit(encode(ckpt.model, train.images,
                                                               train.labels)).sample(args.n, args.seed)
     labels = None
     if is_conditional(ckpt.model):    # a CVAE draws each z as a class: the one asked for, else each in turn
         k = ckpt.config.n_classes
-        if args.label is not None and not 0 <= args.label < k:
-            raise InvalidInput(f"--class must be from 0 to {k - 1} for this model")
         labels = [args.label] * args.n if args.label is not None else [i % k for i in range(args.n)]
-    elif args.label is not None:
-        raise InvalidInput("--class is for a conditional model (cvae); this one takes no class")
     images = decode(ckpt.model, z, labels)
     if args.out.endswith(".png"):
         atomic_write_bytes(args.out, grid_png(images))
@@ -112,12 +104,19 @@ def cmd_export_map(args) -> None:
     from lvm_core.maps.store import MapKey, compute_map
     from lvm_core.maps.projection import available_methods
 
-    ckpt, splits = checked_checkpoint(args)
+    def before_data(ckpt):
+        if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
+            raise InvalidInput(f"--method {args.method}: no {args.dims}-D map of {ckpt.config.latent_dim}-d codes; "
+                               f"it has {', '.join(available_methods(ckpt.config.latent_dim, args.dims)) or 'none'}")
+
+    ckpt, splits = checked_checkpoint(args, before_data)
     data = splits[args.split]
-    if args.method not in available_methods(ckpt.config.latent_dim, args.dims):
-        raise InvalidInput(f"{args.method} {args.dims}-D is not available for a code of {ckpt.config.latent_dim}")
+    n = min(args.n, len(data))
+    # tensors.tsv holds each code number as ~12 characters of text; the sprite is capped (maps/export.py)
+    checks.check_bytes(f"--n {n:,} (the files of {n:,} codes of size {ckpt.config.latent_dim})",
+                       n * ckpt.config.latent_dim * 16)
     enc = encode_split(ckpt.model, data.images, data.labels)
-    key = MapKey.make(ckpt.digest, args.split, min(args.n, len(data)), args.method, args.dims)
+    key = MapKey.make(ckpt.digest, args.split, n, args.method, args.dims)
     latent_map = compute_map(key, enc.codes, enc.labels, enc.errors)
     paths = write_files(args.out, split_map_files(latent_map, enc, data.images, data.class_names, name=ckpt.name))
     print(f"wrote {len(latent_map)} points of {ckpt.name} ({args.split}, {args.method}) to {args.out}: "

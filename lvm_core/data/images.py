@@ -38,12 +38,30 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
     return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
 
 
+MAX_GRID_PIXELS = 40_000_000    # a PNG grid: drawing it takes ~25 bytes a pixel (float copies, 3 channels)
+
+
+def grid_pixels(n: int, height: int, width: int, scale: int = 2, pad: int = 1) -> int:
+    """The pixels of grid_png's picture of n images of height x width: what it costs, known before drawing."""
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols) if n else 0
+    return (rows * (height + pad) - pad) * (cols * (width + pad) - pad) * scale * scale
+
+
 def grid_png(images: np.ndarray, scale: int = 2) -> bytes:
-    """images (N, H, W) in [0, 1] -> a PNG of their grid, each pixel scale x scale (torchvision's save_image)."""
+    """images (N, H, W) in [0, 1] -> a PNG of their grid, each pixel scale x scale (torchvision's save_image).
+    InvalidInput when the picture would pass MAX_GRID_PIXELS (a grid of that many images is no picture)."""
     import io
 
     import torch
     from torchvision.utils import save_image
+
+    from lvm_core.errors import InvalidInput
+
+    pixels = grid_pixels(len(images), images.shape[1], images.shape[2], scale)
+    if pixels > MAX_GRID_PIXELS:
+        raise InvalidInput(f"a grid of {len(images):,} images is {pixels / 1e6:,.0f} megapixels (at most "
+                           f"{MAX_GRID_PIXELS / 1e6:,.0f}): ask for fewer images")
 
     grid = torch.from_numpy(enlarge(make_grid(images), scale))
     buffer = io.BytesIO()

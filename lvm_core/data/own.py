@@ -32,7 +32,8 @@ except ModuleNotFoundError:      # Python 3.10: the same parser as a package
 from lvm_core import settings
 
 from lvm_core.data.builtin import BUILT_IN, DatasetInfo, ImageDataset
-from lvm_core.errors import DatasetUnavailable
+from lvm_core.errors import DatasetUnavailable, FileRefused
+from lvm_core.storage.files import read_bytes
 from lvm_core.data.image_files import class_names, is_colour, read_folder, read_npz
 
 DEFAULT_SIZE = 28
@@ -67,8 +68,8 @@ def declared(path: Path | None = None) -> dict[str, OwnSource]:
     if not path.is_file():
         return {}
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        table = tomllib.loads(read_bytes(path, 2**20, str(path)).decode("utf-8"))    # a few lines, never a pipe
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, FileRefused) as exc:
         raise DatasetUnavailable(f"{path} is not a valid TOML file: {exc}") from None
     out = {}
     for name, entry in table.items():

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lvm_core.errors import InvalidInput
 from lvm_core.factors.directions import fit_direction, probe_r2, remove_factor
 
 METHODS = ("mean-difference", "leace")
@@ -60,7 +61,7 @@ def fit_eraser(method: str, codes: np.ndarray, values: np.ndarray, factor: str =
         return fit_leace(codes, values, factor)
     if method == "mean-difference":
         return fit_direction(codes, values, factor)
-    raise ValueError(f"unknown erasure method {method!r}; choose from {', '.join(METHODS)}")
+    raise InvalidInput(f"unknown erasure method {method!r}; choose from {', '.join(METHODS)}")
 
 
 def compare_erasure(model, method: str, factor: str, train_codes, train_values, test_codes, test_values,

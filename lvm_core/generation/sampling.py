@@ -25,6 +25,11 @@ class GaussianMixtureSampler:
         import torch
         from threadpoolctl import threadpool_limits
 
+        from lvm_core.errors import InvalidInput
+
+        if len(codes) < self.gmm.n_components:
+            raise InvalidInput(f"a mixture of {self.gmm.n_components} Gaussians needs at least as many codes; "
+                               f"the split has {len(codes)} images")
         # BLAS threads as many as torch's: sklearn's default of all cores ran 6-13x slower on a shared 2-core box
         with threadpool_limits(limits=torch.get_num_threads()):
             self.gmm.fit(np.asarray(codes, dtype=np.float64))

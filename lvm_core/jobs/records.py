@@ -9,11 +9,13 @@ import socket
 import sys
 from pathlib import Path
 
-from lvm_core.storage.files import atomic_write_bytes
+from lvm_core.errors import FileRefused
+from lvm_core.storage.files import atomic_write_bytes, read_bytes
 from lvm_core.jobs.naming import temp_prefix
 
 RECORDS_DIR = ".runs"
 KEEP_RECORDS = 50               # older records are deleted (the models they name are kept)
+MAX_RECORD_BYTES = 2**20        # a run record is a few kB: a bigger file is not one
 INTERRUPTED_MESSAGE = "interrupted: the server stopped during the run; nothing was saved"
 
 
@@ -44,10 +46,10 @@ def recover(models_dir: Path, active=("queued", "running")) -> list[dict]:
     records = []
     for path in records_dir(models_dir).glob("*.json"):
         try:
-            record = json.loads(path.read_text())
+            record = json.loads(read_bytes(path, MAX_RECORD_BYTES))   # a pipe named x.json must not hang the page
             record["submitted"] = float(record["submitted"])
             record["id"] = path.stem   # the file names the run: never trust a path from inside it
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, FileRefused, ValueError, KeyError, TypeError) as exc:
             print(f"lvm: skipping a damaged run record {path.name}: {exc}", file=sys.stderr)
             continue
         if record.get("status") in active and not _server_alive(record.get("server") or {}):

@@ -29,10 +29,12 @@ from lvm_core.generation.inference import encode_split
 from lvm_core.generation.latent import contrasting_pair
 from lvm_core.maps.export import write_files, zip_bytes
 from lvm_core.models import is_conditional, is_variational
+from lvm_core.models.memory import check_checkpoint
 from lvm_core.maps.projection import METHODS
 from lvm_core.lesson.assets import DATA_SCRIPTS, code_files, index_html
 from lvm_core.lesson.story import STEPS
 from lvm_core.lesson.views import lesson_map, packed_map, samples_view, scrubber_view, sliders_view
+from lvm_core.text import clean
 
 DEFAULT_N = 10_000              # map points: the whole MNIST test split
 BUDGET_BYTES = 15_000_000       # an MLP pair on 10k MNIST points must fit (measured: README-lesson)
@@ -66,8 +68,7 @@ def check_pair(ae: Checkpoint, vae: Checkpoint) -> None:
 def open_pair(ae_path, vae_path, data_dir=None, progress: Progress | None = None):
     """(ae, vae, test split): both checkpoints loaded and checked (check_pair), and their dataset's test split."""
     say = progress or (lambda message: None)
-    say("loading the two models")
-    ae, vae = load_checkpoint(ae_path), load_checkpoint(vae_path)
+    ae, vae = (check_checkpoint(load_checkpoint(path)) for path in (ae_path, vae_path))   # ms: no progress line first
     check_pair(ae, vae)
     say(f"loading the {ae.dataset} test split")
     test = load_dataset(ae.dataset, "test", data_dir)
@@ -118,18 +119,20 @@ def lesson_files(ae: Checkpoint, vae: Checkpoint, test: ImageDataset, n: int = D
             "views": {"sliders": sliders_view(vae, encoded["VAE"], pair[0], start_class),
                       "samples": samples_view(models, seed),
                       "interpolate": scrubber_view(models, {k: e.codes for k, e in encoded.items()}, test, pair)}}
-    dataset = DATASETS[ae.dataset].title if ae.dataset in DATASETS else ae.dataset
+    dataset = clean(DATASETS[ae.dataset].title if ae.dataset in DATASETS else ae.dataset)
+    ae_name, vae_name = clean(ae.name), clean(vae.name)      # the files' text (index_html escapes it as HTML)
     captions = {
-        "map": f"{METHODS[method]} map of {len(latent_map):,} {dataset} test images, coded by the AE {ae.name} "
+        "map": f"{METHODS[method]} map of {len(latent_map):,} {dataset} test images, coded by the AE {ae_name} "
                f"({SOURCES[latent_map.source]}); colour = class. Scroll to zoom, drag to pan.",
-        "sliders": f"The VAE {vae.name}: one slider per latent dimension, most used (KL to the prior) first.",
+        "sliders": f"The VAE {vae_name}: one slider per latent dimension, most used (KL to the prior) first.",
         "samples": f"The same {data['views']['samples']['n']} random codes z ~ N(0, I), decoded by each model.",
         "interpolate": "A straight path between the codes of A and B under each model; each frame is decoded "
                        "as you drag."}
     say("writing the page")
     files = code_files()
     files["index.html"] = index_html(STEPS, f"Latent spaces: an autoencoder and a VAE on {dataset}",
-                                     f"AE: {ae.name} ({ae.title}) · VAE: {vae.name} ({vae.title}) · "
+                                     f"AE: {ae_name} ({clean(ae.title, 200)}) · VAE: {vae_name} "
+                                     f"({clean(vae.title, 200)}) · "
                                      f"LVM Explorer {__version__}", captions)
     files[DATA_SCRIPTS[0]] = _script("LVM_LESSON", data)
     files[DATA_SCRIPTS[1]] = _script("LVM_LESSON_MAP", base64.b64encode(blob).decode("ascii"))

@@ -16,6 +16,7 @@ from lvm_core.generation.latent import dimension_importance, dimension_order, in
 from lvm_core.maps.payload import map_header, pack_map
 from lvm_core.maps.store import LatentMap, MapKey, MapStore, compute_map
 from lvm_core.maps.projection import METHODS, SLOW_METHODS, default_method
+from lvm_core.text import clean
 
 MAX_SLIDERS = 12        # as the Latent sliders page: the most used dimensions first
 SLIDER_SIDE = 224       # CSS px of the decoded image
@@ -53,12 +54,13 @@ def sliders_view(vae: Checkpoint, enc: EncodedSplit, start: int, class_name: str
              "help": f"KL {importance[d]:.3g}"} for d in shown]
     return {"digest": vae.digest, "payload": None, "token": "lesson", "code": [float(v) for v in code],
             "dims": dims, "side": SLIDER_SIDE,
-            "caption": f"decode(z) by the VAE, drawn in your browser; starts at test image #{start} ({class_name})"}
+            "caption": f"decode(z) by the VAE, drawn in your browser; starts at test image #{start} "
+                       f"({clean(class_name)})"}
 
 
 def samples_view(models: dict[str, Checkpoint], seed: int) -> dict:
     """samples.js's data: a grid per model of codes z ~ N(0, I) (seeded in the browser)."""
-    return {"models": [{"label": label, "title": ckpt.title, "digest": ckpt.digest, "payload": None}
+    return {"models": [{"label": label, "title": clean(ckpt.title, 200), "digest": ckpt.digest, "payload": None}
                        for label, ckpt in models.items()],
             "n": SAMPLES, "columns": SAMPLE_COLUMNS, "seed": int(seed), "side": SAMPLE_SIDE}
 
@@ -68,7 +70,7 @@ def scrubber_view(models: dict[str, Checkpoint], codes: dict[str, np.ndarray], t
     """scrubber.js's data: a straight path per model from test image a's code to b's (codes: label ->
     (N, D) codes of the test split), plus the two images (C-H-W float32) for the lesson to show."""
     a, b = pair
-    ends = [{"caption": f"{end} · #{i} ({test.class_names[int(test.labels[i])]})",
+    ends = [{"caption": f"{end} · #{i} ({clean(test.class_names[int(test.labels[i])])})",   # shown as textContent
              "image": encode_array(test.images[i])} for end, i in (("A", a), ("B", b))]
     return {"token": "lesson", "side": SCRUB_SIDE, "ends": ends, "models": [
         {"label": label, "digest": ckpt.digest, "payload": None, "steps": SCRUB_STOPS,

@@ -21,6 +21,7 @@ import zlib
 import numpy as np
 
 from lvm_core.data.images import to_uint8
+from lvm_core.text import clean, plain
 
 MAGIC = b"LVMP"
 INVERTIBLE = ("raw", "pca")   # t-SNE and UMAP have no function from a spot of the map back to a code
@@ -39,8 +40,11 @@ def marker_size(n: int) -> float:
 
 
 def map_header(map_key: str, method: str, method_name: str, class_names, n: int, model_digest: str) -> dict:
-    """The JSON part of a packed map that the browser needs besides the arrays (pack_map's header)."""
-    return {"key": map_key, "method": method, "method_name": method_name, "class_names": list(class_names),
+    """The JSON part of a packed map that the browser needs besides the arrays (pack_map's header). Class
+    names are the model file's text: class_names for textContent (text.clean), class_labels for plotly.js's
+    trace names, where tags render (text.plain)."""
+    return {"key": map_key, "method": method, "method_name": method_name,
+            "class_names": [clean(c) for c in class_names], "class_labels": [plain(c) for c in class_names],
             "class_colours": class_colours(), "marker_size": marker_size(n), "model_digest": model_digest}
 
 

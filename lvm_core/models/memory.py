@@ -15,7 +15,7 @@ from torch import nn
 
 from lvm_core import settings
 from lvm_core.config import ModelConfig
-from lvm_core.errors import InvalidInput
+from lvm_core.errors import CheckpointError, InvalidInput
 from lvm_core.models import MODEL_KINDS, is_conditional
 
 FLOAT_BYTES = 4
@@ -111,6 +111,16 @@ def check_fits(config, batch_size: int, training: bool, what: str = "this model"
                           f"{budget / mb:,.0f} MB (LVM_MODEL_MEMORY_MB); its biggest layer, {found.biggest_layer}, "
                           f"outputs {found.biggest_bytes / mb:,.0f} MB: use fewer channels or a smaller batch")
     return found
+
+
+def check_checkpoint(ckpt, name: str | None = None):
+    """ckpt (a loaded Checkpoint) when its one-image forward pass fits LVM_MODEL_MEMORY_MB; else CheckpointError:
+    a small file can describe huge activations, so it is a bad file, refused before anything encodes with it."""
+    try:
+        check_fits(ckpt.config, 1, training=False, what=name or ckpt.name or "this model")
+    except ModelTooBig as exc:
+        raise CheckpointError(str(exc)) from None
+    return ckpt
 
 
 def batch_that_fits(config, largest: int, training: bool = False) -> int:

@@ -9,6 +9,7 @@ from lvm_core import settings
 from lvm_core.storage.checkpoints import SUFFIX, read_description
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import CheckpointError
+from lvm_core.text import clean
 
 SHIPPED_DIR = settings.SHIPPED_DIR
 
@@ -51,7 +52,7 @@ def list_models(dirs=None) -> list[ModelEntry]:
                 if not isinstance(name, str) or not isinstance(dataset, str):
                     continue
                 entries.append(ModelEntry(
-                    path=path, name=name[:80], dataset=dataset, kind=mc.kind, arch=mc.arch, latent_dim=mc.latent_dim,
+                    path=path, name=clean(name), dataset=dataset, kind=mc.kind, arch=mc.arch, latent_dim=mc.latent_dim,
                     image_shape=mc.image_shape, denoising=tc.input_noise > 0, excluded=tc.exclude_classes,
                     shipped=shipped))
             except (CheckpointError, KeyError, TypeError, ValueError):

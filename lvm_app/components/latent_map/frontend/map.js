@@ -125,7 +125,7 @@
         if (colourValues) Object.assign(marker, { color: rows.map((i) => colourValues[i]), coloraxis: "coloraxis" });
         else marker.color = this.header.class_colours[c % this.header.class_colours.length];
         return {
-          type: "scattergl", mode: "markers", name: this.header.class_names[c] ?? String(c), marker,
+          type: "scattergl", mode: "markers", name: this.header.class_labels[c] ?? String(c), marker,
           x: rows.map((i) => this.a.xy[2 * i]), y: rows.map((i) => this.a.xy[2 * i + 1]),
           customdata: rows.map((i) => this.a.indices[i]), hoverinfo: "none",
         };
