@@ -24,7 +24,6 @@ Tests using these get `@pytest.mark.browser` and `requires_chromium`; they skip 
 """
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -34,8 +33,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("LVM_CHROMIUM", "/usr/bin/chromium")
+from lvm_core import settings
+
+ROOT = settings.PROJECT_ROOT
+CHROMIUM = settings.raw("LVM_CHROMIUM")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-quic", "--no-first-run"]
 SERVER_START_TIMEOUT_S = 60
@@ -64,7 +65,7 @@ class AppServer:
                "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--global.developmentMode", "false"]
-        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        full_env = settings.child_environment({"PYTHONUNBUFFERED": "1", **(env or {})})
         self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
         try:

@@ -74,3 +74,25 @@ def heat(image: np.ndarray) -> np.ndarray:
     (H, W, 3) error image is averaged over its channels first."""
     v = np.clip(image if np.ndim(image) == 2 else np.mean(image, axis=-1), 0, 1)
     return np.stack([np.clip(3 * v, 0, 1), np.clip(3 * v - 1, 0, 1), np.clip(3 * v - 2, 0, 1)], axis=-1)
+
+
+def ring(fig: go.Figure, latent_map: LatentMap, index: int | None) -> None:
+    """Mark the selected point of a 2-D map with a ring that stays when the mouse leaves (a shape: no extra
+    trace, so selections and the legend ignore it)."""
+    where = np.flatnonzero(latent_map.indices == index) if index is not None else []
+    if len(where):
+        x, y = (float(v) for v in latent_map.embedding[where[0]])
+        for colour, width in (("white", 5), ("#111", 2.5)):
+            fig.add_shape(type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y,
+                          x0=-11, x1=11, y0=-11, y1=11, line={"color": colour, "width": width})
+
+
+# What to do with the Latent space map, by how it is drawn (the live component, st.plotly_chart, 3-D).
+MAP_INSTRUCTIONS = {
+    "live": "Hover: a point's original and reconstruction show at the right{walk}. Click: select it (details "
+            "below). Box or Lasso Select (toolbar): a gallery.",
+    "plotly": "Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's toolbar "
+              "and drag around some points (Pan, in the toolbar, makes clicks work again).",
+    "3d": "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its index and type it under "
+          "'Point' to look inside it.",
+}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lvm_app import cache
 from lvm_app.train_charts import pca_verdict
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress, disk
 from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
-from lvm_core.models import MODEL_KINDS, is_variational
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
 
@@ -57,12 +57,12 @@ def status_line(job, p: Progress, place: int) -> None:
         if p.metrics:
             metrics_row(p.metrics, job.model_config.latent_dim)
             why = pca_verdict(p.metrics, job.model_config.latent_dim, p.epoch or t.epochs,
-                              is_variational(MODEL_KINDS[job.model_config.kind]))
+                              job.variational)
             if why:
                 st.caption(why)
 
 
-def teacher_form(jobs, stop, delete) -> None:
+def teacher_form(jobs, stop) -> None:
     """The teacher's view (LVM_ADMIN_TOKEN set): the token, then every run of the server."""
     if not teacher_view_enabled():
         return
@@ -72,12 +72,12 @@ def teacher_form(jobs, stop, delete) -> None:
         if token and not is_teacher(token):
             st.error("That is not the teacher's token.")
         elif token:
-            teacher_view(jobs, stop, delete)
+            teacher_view(jobs, stop)
 
 
-def teacher_view(jobs, stop, delete) -> None:
+def teacher_view(jobs, stop) -> None:
     """Every run of the server, with a Stop button for each active one, and every user model with a
-    Delete button (stop(job_id) and delete(file_name) are the callbacks)."""
+    Delete button (stop(job_id) is the page's callback)."""
     runs = jobs.jobs()
     st.caption(f"{len(runs)} run(s) on this server; {jobs.running()} training, {jobs.waiting()} waiting.")
     for job in runs:
@@ -94,4 +94,11 @@ def teacher_view(jobs, stop, delete) -> None:
     for name, size in disk.models(jobs.models_dir):
         left, right = st.columns([6, 1])
         left.caption(f"{markdown_plain(name)} · {size / disk.MB:.1f} MB")   # any file dropped in the folder
-        right.button("Delete", key=f"teacher_delete_{name}", on_click=delete, args=(name,))
+        right.button("Delete", key=f"teacher_delete_{name}", on_click=delete_model, args=(jobs, name))
+
+
+def delete_model(jobs, file_name: str) -> None:
+    """The teacher's Delete: one model of the user models folder (the token checked again, at the click)."""
+    if is_teacher(st.session_state.get("train_teacher_token", "")):
+        disk.delete_model(jobs.models_dir, file_name)
+        cache.models.clear()

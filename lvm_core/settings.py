@@ -47,6 +47,7 @@ SETTINGS = {s.name: s for s in (
     Setting("LVM_KEEP_RUN_LOGS", "20", "TensorBoard run logs kept in the user models folder (older ones deleted)"),
     Setting("LVM_LIVE_DECODING", "1", "0: decode sliders and the scrubber on the server, not in the browser"),
     Setting("LVM_LIVE_MAP", "1", "0: draw the latent map with st.plotly_chart instead of the live component"),
+    Setting("LVM_CHROMIUM", "/usr/bin/chromium", "the Chromium the browser tests and benchmarks drive"),
     Setting("LVM_WARM_UP", "1", "0: no background loading and UMAP compilation after the server starts"),
 )}
 
@@ -115,6 +116,12 @@ def torchrun(name: str, default: int) -> int:
 def lvm_environment() -> dict[str, str]:
     """The LVM_* variables set now: what a worker process is started with, so it sees this server's settings."""
     return {k: v for k, v in os.environ.items() if k.startswith("LVM_")}
+
+
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's whole environment plus `extra`: what a process it starts (the app server of the
+    browser tests) runs with."""
+    return {**os.environ, **(extra or {})}
 
 
 def adopt_environment(env: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from lvm_core.generation.latent import dimension_importance, dimension_order
 from lvm_core.models import is_conditional, is_variational
 from lvm_core.maps.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
                                   default_method, umap_is_warm)
-from lvm_core.maps.payload import INVERTIBLE
+from lvm_core.maps.payload import INVERTIBLE, colour_range
 from lvm_core.maps.selection import is_region, point_view, selected_indices, selection_csv
 from lvm_core.text import MESSAGE_LIMIT, file_stem, markdown_plain
 
@@ -23,14 +23,6 @@ N_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
 COLOURS = ("class", "reconstruction error", "one latent dimension")
 GALLERY_MAX = 64
 GALLERY_SIDE = 84          # px per thumbnail: readable from the back of a room
-INSTRUCTION = {
-    "live": "Hover: a point's original and reconstruction show at the right{walk}. Click: select it (details "
-            "below). Box or Lasso Select (toolbar): a gallery.",
-    "plotly": "Click a point to look inside it. For a gallery, pick Box or Lasso Select in the chart's toolbar "
-              "and drag around some points (Pan, in the toolbar, makes clicks work again).",
-    "3d": "Drag to turn the map. Clicks select nothing in 3-D: hover a point for its index and type it under "
-          "'Point' to look inside it.",
-}
 sel = current()
 ckpt = sel.ckpt
 latent_dim = ckpt.config.latent_dim
@@ -92,9 +84,8 @@ bar.empty()
 def colour_view() -> dict:
     """How to colour the map: {"by": "class" | "error" | "dim", "dim", "title", "scale", "cmin", "cmax"}."""
     if colour_by == COLOURS[1]:
-        lo, hi = np.nanpercentile(latent_map.errors, [1, 99])   # clip outliers: most points get distinct colours
-        return {"by": "error", "title": "error", "scale": "Viridis", "cmin": float(lo),
-                "cmax": float(max(hi, lo + 1e-9))}
+        lo, hi = colour_range(latent_map.errors)
+        return {"by": "error", "title": "error", "scale": "Viridis", "cmin": lo, "cmax": hi}
     if colour_by == COLOURS[2]:
         enc = cache.encoded(ckpt.digest, ckpt, sel.split)
         if st.session_state.get("map_colour_dim_of") != ckpt.digest:   # start on the most used dimension
@@ -102,8 +93,8 @@ def colour_view() -> dict:
             st.session_state.map_colour_dim = dimension_order(dimension_importance(enc.codes, enc.logvar))[0]
         dim = st.number_input("Latent dimension", 0, latent_dim - 1, key="map_colour_dim",
                               help="Starts on the most used one: highest KL for a VAE, highest variance for an AE.")
-        spread = float(np.percentile(np.abs(enc.codes[latent_map.indices, dim]), 99)) or 1.0
-        return {"by": "dim", "dim": int(dim), "title": f"z{dim}", "scale": "RdBu", "cmin": -spread, "cmax": spread}
+        lo, hi = colour_range(enc.codes[latent_map.indices, dim], centred=True)
+        return {"by": "dim", "dim": int(dim), "title": f"z{dim}", "scale": "RdBu", "cmin": lo, "cmax": hi}
     return {"by": "class"}
 
 
@@ -178,16 +169,6 @@ def remember(event, chart: str) -> None:
     select(event)
 
 
-def ring(fig, index: int | None) -> None:
-    """Mark the selected point with a ring that stays when the mouse leaves (a shape: no extra trace)."""
-    where = np.flatnonzero(latent_map.indices == index) if index is not None else []
-    if dims == 2 and len(where):
-        x, y = (float(v) for v in latent_map.embedding[where[0]])
-        for colour, width in (("white", 5), ("#111", 2.5)):
-            fig.add_shape(type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y,
-                          x0=-11, x1=11, y0=-11, y1=11, line={"color": colour, "width": width})
-
-
 def draw_map(chart: str, view: dict, live: bool) -> None:
     """The map, drawn in the browser (hover preview, no rerun) or, where that cannot run, by st.plotly_chart."""
     selected = st.session_state.get(state.SELECTED)
@@ -209,7 +190,8 @@ def draw_map(chart: str, view: dict, live: bool) -> None:
                            revision=f"{ckpt.digest}{sel.split}{n}{method}{dims}")
     if values is not None:
         fig.update_layout(coloraxis={"cmin": view["cmin"], "cmax": view["cmax"]})
-    ring(fig, selected)
+    if dims == 2:
+        plots.ring(fig, latent_map, selected)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key=chart,
                             config={"scrollZoom": True, "displaylogo": False})
     remember(event, chart)
@@ -226,7 +208,7 @@ def explorer() -> None:
     view = colour_view()
     live = dims == 2 and live_map.available()
     walk = "; empty space is decoded live" if method in INVERTIBLE and not conditional else ""
-    st.caption(INSTRUCTION["3d" if dims == 3 else "live" if live else "plotly"].format(walk=walk))
+    st.caption(plots.MAP_INSTRUCTIONS["3d" if dims == 3 else "live" if live else "plotly"].format(walk=walk))
     if not live and dims == 2:
         st.caption("Server-drawn map (the live map needs a browser): hover shows text; click for images.")
     chart = "-".join(["map", ckpt.digest[:12], sel.split, str(n), method, str(dims),

@@ -14,11 +14,11 @@ from lvm_core import DATASETS, LvmError, ModelConfig, TrainConfig
 from lvm_core.config import MAX_EPOCHS, MAX_LATENT_DIM, parse_sizes
 from lvm_core.data.datasets import is_available
 from lvm_core.factors.density import reference_vae
-from lvm_core.jobs import INTERRUPTED, disk, registry
+from lvm_core.jobs import INTERRUPTED, registry
 from lvm_core.jobs.fairness import is_teacher
-from lvm_core.models import MODEL_KINDS, is_conditional, is_variational
+from lvm_core.models import is_conditional
 from lvm_core.training.defaults import default_configs, default_hidden
-from lvm_core.text import MESSAGE_LIMIT, clean, markdown_plain
+from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 POLL_S = 1.0
 KEEP = "session"   # settings and the watched run survive a visit to another page
@@ -96,13 +96,6 @@ def stop(job_id: str) -> None:
         st.session_state.train_error = str(exc)
 
 
-def delete_model(file_name: str) -> None:
-    """The teacher's Delete: one model of the user models folder."""
-    if is_teacher(st.session_state.get("train_teacher_token", "")):
-        disk.delete_model(jobs.models_dir, file_name)
-        cache.models.clear()
-
-
 def use_model(path: Path, dataset: str) -> None:
     """Select a finished run's checkpoint in the sidebar (before the sidebar's widgets are drawn)."""
     cache.models.clear()
@@ -175,7 +168,7 @@ def watched_job():
         active = [i for i, j in runs.items() if j.active]
         st.session_state.train_job = from_url if from_url in runs else (own or active or list(runs))[0]
     chosen = st.selectbox("Run", list(runs), key="train_job", persist_state=KEEP, on_change=follow_in_url,
-                          format_func=lambda i: describe(runs[i]))
+                          format_func=lambda i: runs[i].describe())
     interrupted = [j.name for j in runs.values() if j.status == INTERRUPTED]
     if interrupted:
         st.caption(f"Interrupted by a server restart or a crash, nothing saved: "
@@ -186,19 +179,6 @@ def watched_job():
 def follow_in_url() -> None:
     """The watched run goes in the URL, so a reopened tab or a shared link comes back to it."""
     st.query_params["run"] = st.session_state.train_job
-
-
-def variational(config: ModelConfig) -> bool:
-    """A run whose loss has a KL part (VAE, CVAE): its charts show it."""
-    return is_variational(MODEL_KINDS[config.kind])
-
-
-def describe(job) -> str:
-    c = job.model_config
-    noisy = " denoising" if job.train_config.input_noise > 0 else ""
-    debiased = (f", rare styles re-weighted (α {job.train_config.debias_alpha:g})" if job.train_config.debias_alpha
-                else "")
-    return f"{job.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {clean(job.dataset)}{debiased}"
 
 
 def live(job_id: str, polling: bool) -> None:
@@ -212,7 +192,7 @@ def live(job_id: str, polling: bool) -> None:
     if polling and not p.active:
         st.rerun()
     c, t = job.model_config, job.train_config
-    st.caption(f"{markdown_plain(describe(job), 300)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · "
+    st.caption(f"{markdown_plain(job.describe(), 300)} · {p.status} · hidden {', '.join(map(str, c.hidden))} · "
                f"{t.epochs} epochs · batch {t.batch_size} · lr {t.lr:g} · seed {t.seed}")
     run_view.status_line(job, p, jobs.place_in_line(job))
     mine = job.owned_by(session_token()) or is_teacher(st.session_state.get("train_teacher_token", ""))
@@ -228,8 +208,8 @@ def live(job_id: str, polling: bool) -> None:
     left, right = st.columns([3, 2])
     with left:
         if len(p.step_curve[0]):
-            st.plotly_chart(train_charts.step_figure(job.id, p.step_curve, variational(c)), key="train_steps")
-        for column, fig in zip(st.columns(2), train_charts.epoch_figures(job.id, p.history, variational(c))
+            st.plotly_chart(train_charts.step_figure(job.id, p.step_curve, job.variational), key="train_steps")
+        for column, fig in zip(st.columns(2), train_charts.epoch_figures(job.id, p.history, job.variational)
                                if p.history else []):
             column.plotly_chart(fig)
     with right:
@@ -253,7 +233,7 @@ except LvmError as exc:     # a bad LVM_MAX_TRAINING_RUNS: the server's setting,
 jobs.warm_up()
 with st.expander("New run", expanded=not any(j.active for j in jobs.jobs())):
     settings_form()
-run_view.teacher_form(jobs, stop, delete_model)
+run_view.teacher_form(jobs, stop)
 job = watched_job()
 if job is None:
     st.info("No runs on this server yet: choose settings above and press Train.")

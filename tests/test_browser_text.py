@@ -6,6 +6,7 @@ image, no script run) and the legend and the hover caption show the names litera
 from __future__ import annotations
 
 import pytest
+from waiting import wait_until
 from lvm_app.harness import isolated_points, open_page, plotly_points, requires_chromium, wait_idle
 from test_app_text import hostile_model_file
 
@@ -43,11 +44,11 @@ def test_the_latent_map_shows_hostile_class_names_as_text(app_url, app_models_di
     path.write_bytes(with_description(path.read_bytes(), lambda meta: meta.update(class_names=CLASS_NAMES)))
     page = browser_page
     link = f"?dataset=digits&model={path.stem}&method=pca&split={LINK_SPLIT}"   # Latent space: the default page
-    for _ in range(10):    # the app lists a new model within its 5 s model-list cache: open until it does
+    def listed() -> bool:   # the app lists a new model within its 5 s model-list cache: open until it does
         open_page(page, app_url, link)
-        if "no longer exists" not in page.evaluate("() => document.body.innerText"):
-            break
-        page.wait_for_timeout(1_000)
+        return "no longer exists" not in page.evaluate("() => document.body.innerText")
+
+    wait_until(listed, 60, "the new model in the app's list", every=0.5)
     page.wait_for_selector(READY, timeout=TIMEOUT_MS)
     wait_idle(page)
     target = isolated_points(plotly_points(page), 1)[0]

@@ -12,6 +12,8 @@ import numpy as np
 
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.jobs.snapshots import Snapshot, binned_curve
+from lvm_core.models import MODEL_KINDS, is_variational
+from lvm_core.text import clean
 from lvm_core.jobs.worker import DIVERGED, DONE, FAILED, INTERRUPTED, SAVING, STOPPED
 from lvm_core.training.run import MEASURING
 
@@ -87,6 +89,18 @@ class TrainingJob:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def variational(self) -> bool:
+        """A run whose loss has a KL part (VAE, CVAE): its charts show it."""
+        return is_variational(MODEL_KINDS[self.model_config.kind])
+
+    def describe(self) -> str:
+        """One line naming the run: its name, kind, architecture, code size, dataset, re-weighting."""
+        c, t = self.model_config, self.train_config
+        noisy = " denoising" if t.input_noise > 0 else ""
+        debiased = f", rare styles re-weighted (α {t.debias_alpha:g})" if t.debias_alpha else ""
+        return f"{self.name} · {c.kind.upper()}{noisy} {c.arch} z={c.latent_dim} on {clean(self.dataset)}{debiased}"
 
     def owned_by(self, owner: str) -> bool:
         return owner == self.owner

@@ -57,6 +57,16 @@ def linear_inverse(codes: np.ndarray, embedding: np.ndarray) -> tuple[np.ndarray
     return solution[2].astype(np.float32), solution[:2].astype(np.float32)
 
 
+def colour_range(values: np.ndarray, centred: bool = False) -> tuple[float, float]:
+    """(cmin, cmax) for colouring a map by values (N,): the 1st..99th percentile, so a few outliers do not
+    squeeze every other point into one colour; centred: symmetric about 0 (a code dimension)."""
+    if centred:
+        spread = float(np.percentile(np.abs(values), 99)) or 1.0
+        return -spread, spread
+    lo, hi = np.nanpercentile(values, [1, 99])
+    return float(lo), float(max(hi, lo + 1e-9))
+
+
 def _sections(arrays: dict[str, np.ndarray]) -> tuple[list[dict], bytes]:
     """Concatenate arrays, each padded to 4 bytes, and say where each one is."""
     sections, parts, offset = [], [], 0
