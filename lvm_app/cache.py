@@ -3,7 +3,7 @@
 Models, datasets and encoded splits live in memory (st.cache_resource); maps (projections) also on
 disk (lvm_core.maps.store.MapStore), so they survive a restart. A background thread started once
 per server process, right after the first page is drawn, loads the default dataset, encodes the
-default model and compiles UMAP.
+default model and starts the map worker process (lvm_core.jobs.maps), which compiles UMAP.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from lvm_core.data.builtin import ImageDataset, default_data_dir
 from lvm_core.data.datasets import is_available
 from lvm_core.generation.inference import EncodedSplit, encode_split
 from lvm_core.maps.store import LatentMap, MapKey, MapStore
-from lvm_core.maps.projection import OnProgress, warm_up_umap
+from lvm_core.jobs.maps import MapWorker
+from lvm_core.maps.projection import SLOW_METHODS, OnProgress
 from lvm_core.analysis.quality import Classifier, find_classifier
 from lvm_core.models.memory import check_checkpoint
 
@@ -157,7 +158,14 @@ def latent_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2,
         enc = encoded(ckpt.digest, ckpt, split)
         return enc.codes, enc.labels, enc.errors
 
-    return map_store().get_or_compute(key, split_arrays, progress)
+    worker = map_worker() if method in SLOW_METHODS else None   # PCA and raw axes take milliseconds: here
+    return map_store().get_or_compute(key, split_arrays, progress, worker.compute if worker else None)
+
+
+@st.cache_resource(show_spinner=False)
+def map_worker() -> MapWorker:
+    """The one process that computes t-SNE and UMAP maps for every session (and compiles UMAP at start)."""
+    return MapWorker(warm_umap=warm_up_enabled())
 
 
 def has_map(ckpt: Checkpoint, split: str, n: int, method: str, dims: int = 2) -> bool:
@@ -173,8 +181,8 @@ def warm_up_enabled() -> bool:
 @st.cache_resource(show_spinner=False)
 def start_warm_up(_dataset_name: str, _split: str, _model_path: str | None) -> threading.Thread | None:
     """Once per server process (the arguments are not part of the cache key): a daemon thread that
-    loads and encodes what the first page needs, then compiles UMAP (30-75 s of numba, cold), so no
-    user's click waits for it."""
+    loads and encodes what the first page needs, and starts the map worker process, which compiles UMAP
+    (30-75 s of numba, cold) outside the server process, so no user's click waits for it."""
     if not warm_up_enabled():
         return None
     # umap imports pandas; a page thread's Plotly figure imports it too, to check every value it
@@ -194,11 +202,12 @@ WARM_UP_DONE = "LVM Explorer: background warm-up done"   # printed to stderr; be
 def _warm_up(dataset_name: str, split: str, model_path: str | None) -> None:
     start = time.perf_counter()
     try:
+        map_worker().start()    # first: its UMAP compilation runs beside the loading below, in another process
         dataset(dataset_name, split)
         if model_path:
             ckpt = open_model(model_path)
             encoded(ckpt.digest, ckpt, split)
-        warm_up_umap()
+        map_worker().warmed_up.wait()
     except Exception:  # a warm-up failure must never take the app down; the page will say what is wrong
         log.exception("background warm-up failed")
     print(f"{WARM_UP_DONE} in {time.perf_counter() - start:.0f} s (dataset, encoding, UMAP)", file=sys.stderr,

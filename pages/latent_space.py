@@ -14,7 +14,7 @@ from lvm_core.generation.inference import to_display
 from lvm_core.generation.latent import dimension_importance, dimension_order
 from lvm_core.models import is_conditional, is_variational
 from lvm_core.maps.projection import (DEFAULT_N, DEFAULT_PARAMS, METHOD_CAPTIONS, METHODS, available_methods,
-                                  default_method, umap_is_warm)
+                                  default_method)
 from lvm_core.maps.payload import INVERTIBLE, colour_range
 from lvm_core.maps.selection import is_region, point_view, selected_indices, selection_csv
 from lvm_core.text import MESSAGE_LIMIT, file_stem, markdown_plain
@@ -70,7 +70,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
 
 bar = st.empty()
 try:
-    if method == "umap" and not umap_is_warm():
+    if method == "umap" and not cache.map_worker().warmed_up.is_set():
         bar.info("UMAP's compiled code is being built (once per server start); a stored map shows at once.")
     latent_map = cache.latent_map(ckpt, sel.split, n, method, dims, params,
                                   progress=lambda frac, text: bar.progress(frac, text=text))

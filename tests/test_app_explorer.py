@@ -132,6 +132,44 @@ def test_3d_tsne_map_of_the_digits():
     assert any(c.value.startswith("t-SNE, 360 points") for c in at.caption)
 
 
+def test_a_map_worker_killed_mid_map_is_one_line_on_the_page_and_stores_nothing(monkeypatch):
+    """t-SNE runs in the map worker process (lvm_core/jobs/maps.py); killed mid-map, the page says so and the
+    map is not in the store; asked again, it is drawn."""
+    import os
+    import signal
+
+    from lvm_app import cache
+    from lvm_core.jobs.maps import MapWorker
+
+    class Killed(MapWorker):
+        kills = 0
+
+        def compute(self, key, split_arrays, progress=None, on_done=None):
+            def kill_on_first_iteration(fraction, text):
+                if "iteration" in text and self._process is not None and not Killed.kills:
+                    Killed.kills += 1
+                    os.kill(self._process.pid, signal.SIGKILL)
+            return super().compute(key, split_arrays, kill_on_first_iteration, on_done)
+
+    worker = Killed(warm_umap=False)
+    monkeypatch.setattr(cache, "map_worker", lambda: worker)
+    cache.map_store.clear()   # a store of this test's cache folder, holding no map of an earlier test
+    at = app_on(digits_vae())
+    at.session_state["map_method"] = "tsne"
+    at.session_state["map_3d"] = True     # no 3-D t-SNE map is shipped: it has to be computed
+    at.run()
+    errors = [e.value for e in at.error]
+    assert Killed.kills == 1 and len(errors) == 1 and "\n" not in errors[0]
+    assert errors[0].startswith("Cannot draw this map: the map's worker process ended before the map was done")
+    assert not [c for c in at.caption if c.value.startswith("t-SNE, 360 points")]
+    store = cache.map_store().write_dir
+    assert not store.exists() or not list(store.iterdir()), "nothing stored"
+    at.run()   # asked again: a fresh worker draws it
+    assert_clean(at, "3-D t-SNE after a killed worker")
+    assert any(c.value.startswith("t-SNE, 360 points (computed now") for c in at.caption)
+    worker._process.kill()
+
+
 # --- bad uploads, through the sidebar's checkpoint uploader ---
 
 def _truncated() -> bytes:

@@ -126,11 +126,15 @@ class MapStore:
         return None
 
     def get_or_compute(self, key: MapKey, split_arrays: Callable[[], tuple], progress: OnProgress | None = None,
-                       ) -> LatentMap:
-        """split_arrays() -> (codes, labels, errors) of the whole split; called only on a miss."""
+                       compute: Callable | None = None) -> LatentMap:
+        """split_arrays() -> (codes, labels, errors) of the whole split; called only on a miss. compute: where
+        a missing map is made, compute(key, split_arrays, progress, on_done) (a worker process,
+        lvm_core.jobs.maps), which stores it through on_done; None: here, in this thread."""
         found = self.get(key)
         if found is not None:
             return found
+        if compute is not None:
+            return compute(key, split_arrays, progress, on_done=self.put)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
