@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lvm_app import presenter, tour
+from lvm_app import presenter, serving, tour
 from lvm_app.cache import start_warm_up
 from lvm_app.links import apply_link, sync_url
 from lvm_app.sidebar import render_sidebar
@@ -12,6 +12,7 @@ from lvm_core.startup import configure
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 configure()   # once per process, before anything else: numba's cache folder, the umask, one torch thread
+serving.skip_source_scan()
 
 # Icons are Material Symbols, whose font Streamlit bundles: emoji show as empty boxes where the browser has no
 # colour-emoji font. The tab's icon is a file: Streamlit fetches a Material favicon from fonts.gstatic.com.
