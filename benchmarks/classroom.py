@@ -22,14 +22,22 @@ Plotly maps on the server's own 2 cores (no GPU) measured chromium, not the serv
 first. The map is drawn by st.plotly_chart (LVM_LIVE_DECODING=0): every click and slider step is a
 server round trip, the worst case for the server (with live decoding the browser decodes the sliders).
 
+With N = 1 (or --costs alone) one replayed student also goes through the journey alone, each action once,
+and the server CPU each action costs is printed by kind (page load, fragment rerun, widget).
+
     LVM_DATA_DIR=../shared/data python benchmarks/classroom.py [--sessions 1 10 30] [--clicks 3] [--think 3]
+    LVM_DATA_DIR=../shared/data python benchmarks/classroom.py --costs
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -38,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 import replay_clients  # noqa: E402
+from lvm_app.cache import WARM_UP_DONE  # noqa: E402
 from lvm_app.harness import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points  # noqa: E402
 from replay_clients import Recording, ReplayStudent  # noqa: E402
 
@@ -260,6 +269,7 @@ async def run_class(browser, env: dict, tmp: Path, n: int, clicks: int, budget_s
         await s0.journey(clicks)                 # the first student in: every shared cache filled now
         await s0.timed("AE vs VAE scores shown", s0.scores_shown)
         journey = journey or recording.journey()
+        costs = await action_costs(app.url, journey, app.proc.pid) if n == 1 else []
         rss_1 = await settled_rss(app.proc.pid)
         others = [ReplayStudent(app.url, journey, f"r{i}") for i in range(1, n)]
         _, cpu_j0 = proc_stats(app.proc.pid)
@@ -289,7 +299,92 @@ async def run_class(browser, env: dict, tmp: Path, n: int, clicks: int, budget_s
     return dict(n=n, s0=s0, others=others, rss_1=rss_1, rss_n=rss_n, training_rss=training_rss,
                 cpu=cpu1 - cpu0, wall=wall, journey_cpu=cpu_j1 - cpu_j0, journey_actions=journey_actions,
                 lost=lost, cut=cut, load=os.getloadavg(),
-                trainer_errors=trainer.errors, log_errors=log_errors, journey=journey)
+                trainer_errors=trainer.errors, log_errors=log_errors, journey=journey, costs=costs)
+
+
+async def action_costs(url: str, journey: list[list[bytes]], pid: int) -> list[tuple[str, float, float]]:
+    """One replayed student alone, each recorded action once: (what it was, server CPU s it cost, seconds
+    to its answer). The CPU is read once the server's CPU time stops growing, so work an action started in
+    the background (a figure's scores) is counted as that action's."""
+    costs = []
+
+    class Costing(ReplayStudent):
+        previous: bytes | None = None
+
+        async def close(self) -> None:   # a new connection: its first message is a page load
+            self.previous = None
+            await super().close()
+
+        async def _act(self, message: bytes) -> None:
+            _, cpu0 = proc_stats(pid)
+            start = time.perf_counter()
+            await super()._act(message)
+            took = time.perf_counter() - start
+            cpu1 = await settled_cpu(pid)
+            costs.append((replay_clients.describe(message, self.previous), cpu1 - cpu0, took))
+            self.previous = message
+
+    saved, replay_clients.THINK_S = replay_clients.THINK_S, 0.0
+    try:
+        student = Costing(url, journey, "costs")
+        await student.journey()
+        await student.close()
+    finally:
+        replay_clients.THINK_S = saved
+    return costs
+
+
+async def costs_only(browser, env: dict, tmp: Path, clicks: int, profile: str | None) -> None:
+    """--costs: a fresh server, the browser student's journey recorded and replayed once (caches filled), then
+    replayed again, each action's server CPU read (and, with profile, py-spy recording the server's GIL)."""
+    with AppServer(env=env, log_path=tmp / "app-costs.log") as app:
+        s0 = Student(browser, app.url, "s0")
+        await s0.start()
+        recording = Recording()
+        recording.attach(s0.page)
+        await s0.journey(clicks)
+        await s0.timed("AE vs VAE scores shown", s0.scores_shown)
+        await s0.page.context.close()
+        deadline = time.monotonic() + 600   # the warm-up the first page started: not counted as a click's
+        while WARM_UP_DONE not in app.log_text() and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        await action_costs(app.url, recording.journey(), app.proc.pid)   # every per-session cache filled once
+        profiler = None
+        if profile:
+            spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            profiler = subprocess.Popen([spy, "record", "--format", "raw", "-r", "100", "-o", profile,
+                                         "-p", str(app.proc.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            await asyncio.sleep(2)
+        costs = await action_costs(app.url, recording.journey(), app.proc.pid)
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
+        report_costs(costs)
+
+
+async def settled_cpu(pid: int, timeout_s: float = 20.0) -> float:
+    """The server's CPU seconds once they stop growing (under 10 ms over 0.3 s)."""
+    last = proc_stats(pid)[1]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        now = proc_stats(pid)[1]
+        if now - last < 0.01:
+            return now
+        last = now
+    return last
+
+
+def report_costs(costs: list[tuple[str, float, float]]) -> None:
+    print("  server CPU per action, one student alone, caches warm (what each costs the server):")
+    by_kind = defaultdict(list)
+    for what, cpu, took in costs:
+        by_kind[what].append((cpu, took))
+    for what, rows in by_kind.items():
+        print(f"    {what:58s} CPU {statistics.mean(c for c, _ in rows):6.3f} s  answer "
+              f"{statistics.mean(t for _, t in rows) * 1000:6.0f} ms  (n={len(rows)})")
+    mean = statistics.mean(c for _, c, _ in costs)
+    print(f"  server CPU per student action: mean {mean:.3f} s over {len(costs)} actions (target <= 0.08 s)")
 
 
 async def settled_rss(pid: int, within_mb: float = 3.0, timeout_s: float = 120.0) -> float:
@@ -342,6 +437,8 @@ def report(r: dict, base: dict | None) -> None:
         print(f"  server CPU per replayed action {per_action:.2f} s ({r['journey_actions']} actions, caches warm): "
               f"one core keeps up with ~{(replay_clients.THINK_S + per_action) / per_action:.0f} students who act "
               f"every {replay_clients.THINK_S:g} s")
+    if r["costs"]:
+        report_costs(r["costs"])
     for e in errors[:5] + r["log_errors"][-2:]:
         print(f"    {e[:160]}")
     print(f"  server RSS {r['rss_1']:.0f} MB with the first student, {r['rss_n']:.0f} MB with all {r['n']}, "
@@ -388,6 +485,9 @@ async def main_async(args) -> None:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             base, journey = None, None
+            if args.costs:
+                await costs_only(browser, env, Path(tmp), args.clicks, args.profile)
+                args.sessions = []
             for n in args.sessions:
                 result = await run_class(browser, env, Path(tmp), n, args.clicks, args.budget, journey)
                 journey = result["journey"]
@@ -402,6 +502,8 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=3, help="clicks per session, before and after switching model")
     parser.add_argument("--budget", type=float, default=900, help="seconds allowed for each N's journeys")
     parser.add_argument("--think", type=float, default=3.0, help="seconds a replayed student pauses between actions")
+    parser.add_argument("--costs", action="store_true", help="only each action's server CPU, one student alone")
+    parser.add_argument("--profile", help="with --costs: py-spy's raw samples of the server's GIL to this file")
     asyncio.run(main_async(parser.parse_args()))
 
 

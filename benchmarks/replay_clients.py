@@ -59,6 +59,24 @@ def reruns(frames: list[bytes]) -> list[bytes]:
     return out
 
 
+def describe(message: bytes, previous: bytes | None) -> str:
+    """What a recorded rerun did, for a table: a page load (the first message of a connection, previous None),
+    or a fragment's or the whole page's rerun and the widgets (user keys) whose value changed."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    rerun = BackMsg.FromString(message).rerun_script
+    if previous is None:
+        return f"load {rerun.page_name or 'the default page'}"
+
+    def states(raw):
+        return {w.id.rsplit("-", 1)[-1]: w.SerializeToString()
+                for w in BackMsg.FromString(raw).rerun_script.widget_states.widgets}
+
+    now, before = states(message), states(previous)
+    changed = sorted(k.removesuffix("__events") for k, v in now.items() if before.get(k) != v and k != "None")
+    return f"{'fragment' if rerun.fragment_id else 'page'} rerun: {', '.join(changed)[:40] or 'no widget'}"
+
+
 class ReplayStudent:
     """One replayed student: its action latencies (s), errors, and whether the server dropped it."""
 
