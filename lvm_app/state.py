@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,6 +24,7 @@ SLIDER_CODE = "slider_code"        # the code the sliders show now (written to t
 LINK_CODE = "link_code"            # a link's code, kept until Reset, Randomize or a new start
 LINK_APPLIED = "link_applied"      # the session's link has been read (on its first run)
 TOUR_STEP, PRESENTING = "tour_step", "presenting"   # lvm_app.tour, lvm_app.presenter
+OWNER = "train_owner"              # this browser session's id: the owner of the runs it starts (session_owner)
 
 COLOURS = {"class": "class", "error": "reconstruction error", "dim": "one latent dimension"}  # URL -> widget
 SPLITS = ("test", "train", "all")
@@ -32,6 +34,12 @@ MAX_FIELD_CHARS = 20_000  # a code of 1,024 numbers fits; anything longer is ref
 _WHOLE = re.compile(r"[0-9]{1,9}")          # ASCII digits only: "²".isdigit() is True, int("²") raises
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]{1,60}")
+
+
+def session_owner(session) -> str:
+    """This browser session's owner id (lvm_core.jobs.fairness), made on first use and kept across pages;
+    a new browser session (a reload) is a new owner."""
+    return session.setdefault(OWNER, uuid.uuid4().hex)
 
 
 def plain(value: str) -> str:

@@ -64,7 +64,9 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
     other.run()
     other.sidebar.selectbox(key="dataset").set_value("digits").run()
     picker = other.sidebar.selectbox(key="model_path")
-    assert any("(yours)" in o for o in picker.options)   # options are labels; yours are marked
+    label = "class-demo · VAE mlp z=8"      # options are labels: yours only in the session that trained it
+    assert f"{label} (yours)" in at.sidebar.selectbox(key="model_path").options
+    assert f"{label} (trained here)" in picker.options and not any("(yours)" in o for o in picker.options)
     picker.set_value(str(saved)).run()
     assert not other.exception and other.session_state["selection"].ckpt.digest == selection.ckpt.digest
 

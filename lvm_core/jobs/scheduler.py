@@ -166,7 +166,8 @@ class JobRegistry:
             events, stop = self._ctx.Queue(), self._ctx.Event()
             spec = dict(id=job.id, dataset=job.dataset, model_config=job.model_config.to_dict(),
                         train_config=job.train_config.to_dict(), name=job.name, out_dir=str(job.out_dir),
-                        env=settings.lvm_environment(), max_seconds=fairness.max_run_seconds())
+                        trained_by=fairness.owner_tag(job.owner), env=settings.lvm_environment(),
+                        max_seconds=fairness.max_run_seconds())
             job.update(status=RUNNING, phase="starting", stop_event=stop)
             records.write_record(job.out_dir, job.record())
             threading.Thread(target=self._watch, args=(job, spec, events), name=f"lvm-train-{job.id}",

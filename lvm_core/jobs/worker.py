@@ -45,8 +45,9 @@ def ready() -> None:
 
 def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
-    out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes), max_seconds
-    (the wall-time limit: the run then stops as if stopped by its owner, saying why)."""
+    out_dir, trained_by (fairness.owner_tag: recorded in the file), env (the server's LVM_* settings: a
+    forkserver child does not see later changes), max_seconds (the wall-time limit: the run then stops as if
+    stopped by its owner, saying why)."""
     deadline = time.monotonic() + spec.get("max_seconds", float("inf"))
     settings.adopt_environment(spec["env"])
     startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
@@ -97,7 +98,7 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     events.put(("state", dict(phase=SAVING)))
 
     def serialise(stem: str) -> bytes:
-        data = outcome.checkpoint_bytes(stem)
+        data = outcome.checkpoint_bytes(stem, trained_by=spec["trained_by"])
         load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
         return data
 
