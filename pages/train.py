@@ -204,6 +204,8 @@ def live(job_id: str, polling: bool) -> None:
         if st.button("Explore this model", type="primary", key="train_explore", on_click=use_model,
                      args=(p.path, job.dataset)):
             st.switch_page(EXPLORE_PAGE)
+    elif p.unsaved is not None and mine:    # its save failed: the trained weights wait in the server's memory
+        run_view.kept_weights(jobs, job, p, session_token(), st.session_state.get("train_teacher_token", ""))
     left, right = st.columns([3, 2])
     with left:
         if len(p.step_curve[0]):

@@ -8,6 +8,7 @@ multiprocessing queue of (kind, payload) tuples, and ends when `stop` is set or 
     ("steps", (steps_done, [loss]))  losses since the last report, sent a few times a second
     ("snapshot", Snapshot)           the subset's latent map, before training and after each epoch
     ("epoch", record)                fit()'s per-epoch record
+    ("unsaved", recovery.Unsaved)    the trained weights, when the final save failed (before "end")
     ("end", {...})                   status, message, path, name, metrics: always the last event
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from lvm_core import settings, startup
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import LvmError, TrainingDiverged
 from lvm_core.generation.inference import encode
-from lvm_core.jobs.naming import save_new_checkpoint
+from lvm_core.jobs.recovery import SaveFailed, Unsaved, failed, save_kept, saved
 from lvm_core.jobs.snapshots import SNAPSHOT_POINTS, Snapshot, latent_map_2d
 from lvm_core.storage.checkpoints import SUFFIX, load_checkpoint
 from lvm_core.training.fit import StepReport
@@ -96,23 +97,19 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     if not outcome.trained:
         return dict(status=STOPPED, message="stopped before the first epoch ended: nothing was saved")
     events.put(("state", dict(phase=SAVING)))
-
-    def serialise(stem: str) -> bytes:
-        data = outcome.checkpoint_bytes(stem, trained_by=spec["trained_by"])
-        load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
-        return data
-
-    try:
-        path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
-    except OSError as exc:   # a full disk or a folder made read-only during the run: say so, not "internal error"
-        raise LvmError(f"the trained model could not be saved ({exc.strerror or type(exc).__name__}) in the user "
-                       "models folder: free space there (or ask the teacher) and train again") from None
-    result = outcome.fit
-    kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
+    stem, result = spec["name"], outcome.fit
+    data = outcome.checkpoint_bytes(stem, trained_by=spec["trained_by"])
+    load_checkpoint(data, name=f"{stem}{SUFFIX}")   # read it back: never file what the app can't open
+    early = f" (after epoch {result.epochs_completed} of {tconf.epochs}: stopped early)" if result.stopped else ""
     skipped = tconf.debias_alpha > 0 and not outcome.compared and not result.stopped
-    return dict(status=STOPPED if result.stopped else DONE, path=str(path), name=path.stem, metrics=outcome.metrics,
-                message=f"saved {path.name}" + (f" ({kept}: stopped early)" if kept else "")
-                + (" (the comparison run was stopped: no comparison)" if skipped else ""))
+    weights = Unsaved(data, STOPPED if result.stopped else DONE,
+                      early + (" (the comparison run was stopped: no comparison)" if skipped else ""))
+    try:
+        path = save_kept(out_dir, stem, weights, tag=spec["id"])
+    except SaveFailed as exc:   # a full folder or disk, a read-only one: the trained epochs go back to the server
+        events.put(("unsaved", weights))
+        return dict(status=FAILED, message=failed(exc), metrics=outcome.metrics)
+    return {**saved(path, weights), "metrics": outcome.metrics}
 
 
 def _hooks(events, should_stop, tconf: TrainConfig) -> RunHooks:
