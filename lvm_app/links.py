@@ -2,6 +2,7 @@
 opens the same page, dataset, model, split, map and selected point:
 
     /latent_space?dataset=mnist&model=mnist-vae-conv-32&split=test&method=umap&n=10000&dims=2&colour=class&point=17
+    /latent_space?dataset=digits&model=digits-vae-mlp-8&from=user     (a user model named like a shipped one)
     /sliders?dataset=digits&model=digits-vae-mlp-8&split=test&code=0.5,-1.2,...
     /compare?dataset=mnist&tour=samples&present=1      (a step of the guided tour, in presenter mode)
 
@@ -47,16 +48,18 @@ def read_view(params: Mapping[str, str], models, datasets) -> tuple[dict, list[s
         else:
             messages.append(f"The link's dataset{state.plain(dataset)} is not on this server: showing the default.")
             dataset = None
+    state.read_fields(params, updates, messages)
+    folder = updates.pop(state.LINK_FOLDER, None)   # ?from=: None (an older link): shipped models first
     model = params.get("model")
     if model is not None:
-        found = [e for e in models if e.path.stem == model and (dataset is None or e.dataset == dataset)]
+        found = [e for e in models if e.path.stem == model and (dataset is None or e.dataset == dataset)
+                 and (folder is None or e.shipped == (folder == "shipped"))]
         if found:
             updates[state.MODEL_PATH] = str(found[0].path)
             updates.setdefault(state.DATASET, found[0].dataset)
         else:
             messages.append(f"The link's model{state.plain(model)} no longer exists: showing the default model "
                             "instead.")
-    state.read_fields(params, updates, messages)
     _tour_fields(params, updates, messages)
     return updates, messages
 

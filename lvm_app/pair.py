@@ -9,6 +9,7 @@ from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 from . import cache
+from .sidebar import model_label
 
 
 def load(path) -> Checkpoint | None:
@@ -43,7 +44,7 @@ def pick_pair(dataset: str) -> tuple[Checkpoint, Checkpoint]:
                                                               for v in vaes)))
     left, right = st.columns(2)
     by_path = {str(e.path): e for e in entries}
-    label = lambda p: by_path[p].label  # noqa: E731
+    label = lambda p: model_label(by_path[p])  # noqa: E731
     ae_path = _model_selectbox(left, "Autoencoder", [str(e.path) for e in twins], "pair_ae", str(best.path), label)
     ae = by_path[ae_path]
     if st.session_state.get("pair_vae_for") != ae_path:    # a new AE: offer its own-shape VAE again

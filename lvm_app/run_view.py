@@ -1,14 +1,16 @@
 """The Train page's view of one run's state: queued, a progress bar while training, else its outcome
-with the saved model's scores (and, when it lost to PCA, why)."""
+with the saved model's scores (and, when it lost to PCA, why), or Retry saving when its save failed."""
 from __future__ import annotations
 
 import streamlit as st
 
 from lvm_app import cache
 from lvm_app.train_charts import pca_verdict
+from lvm_core import LvmError
 from lvm_core.jobs import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, STOPPED, Progress, disk
 from lvm_core.jobs.fairness import is_teacher, ordinal, teacher_view_enabled
 from lvm_core.analysis.metrics import KNN_HELP, NEG_ELBO_HELP, NEG_ELBO_LABEL
+from lvm_core.storage.checkpoints import SUFFIX
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 STATUS_BOX = {DONE: st.success, STOPPED: st.info, DIVERGED: st.error, FAILED: st.error, INTERRUPTED: st.warning}
@@ -60,6 +62,20 @@ def status_line(job, p: Progress, place: int) -> None:
                               job.variational)
             if why:
                 st.caption(why)
+
+
+def kept_weights(jobs, job, p: Progress, owner: str, teacher_token: str) -> None:
+    """A run whose save failed (its message says why): Retry saving, and its weights to download."""
+    left, right = st.columns(2)
+    right.download_button("Download the weights (.safetensors)", p.unsaved.data, file_name=f"{job.name}{SUFFIX}",
+                          mime="application/octet-stream", key="train_download", on_click="ignore")
+    if left.button("Retry saving", type="primary", key="train_retry"):
+        try:
+            if jobs.retry_save(job.id, owner=owner, teacher_token=teacher_token) is not None:
+                cache.models.clear()
+        except LvmError as exc:    # a stale click from a session that is not the run's
+            st.session_state.train_error = str(exc)
+        st.rerun()    # the whole page, not only this fragment: the run's new state, the sidebar's model list
 
 
 def teacher_form(jobs, stop) -> None:

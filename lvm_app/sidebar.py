@@ -9,6 +9,7 @@ import streamlit as st
 from lvm_core import DATASETS, CheckpointError
 from lvm_core.storage.checkpoints import Checkpoint
 from lvm_core.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+from lvm_core.jobs.fairness import owner_tag
 from lvm_core.text import MESSAGE_LIMIT, markdown_plain
 
 from . import cache, state
@@ -63,7 +64,7 @@ def render_sidebar() -> Selection | None:
             if st.session_state.get(state.MODEL_PATH) not in paths:
                 st.session_state[state.MODEL_PATH] = paths[default]
             path = st.selectbox("Model", paths, key=state.MODEL_PATH,
-                                format_func=lambda p: choices[paths.index(p)].label)
+                                format_func=lambda p: model_label(choices[paths.index(p)]))
             try:
                 ckpt = cache.open_model(path)
             except CheckpointError as exc:
@@ -74,6 +75,15 @@ def render_sidebar() -> Selection | None:
         _forget_selection_when_changed(dataset, split)
         st.caption(markdown_plain(ckpt.title, 200))
     return Selection(ckpt=ckpt, dataset=dataset, split=split)
+
+
+def model_label(entry) -> str:
+    """A catalog entry as the model pickers name it: a user model also says whose it is, for this session:
+    "(yours)" only in the session that trained it, "(trained here)" in every other (and for a script's)."""
+    if entry.shipped:
+        return entry.label
+    mine = bool(entry.trained_by) and entry.trained_by == owner_tag(state.session_owner(st.session_state))
+    return f"{entry.label} ({'yours' if mine else 'trained here'})"
 
 
 def _uploaded(upload, dataset: str) -> Checkpoint | None:

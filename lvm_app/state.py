@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
+
+from lvm_core.settings import SHIPPED_DIR
 
 # --- session_state keys shared by the sidebar, the router and the pages -----------------------------------
 DATASET = "dataset"
@@ -23,15 +27,24 @@ SLIDER_CODE = "slider_code"        # the code the sliders show now (written to t
 LINK_CODE = "link_code"            # a link's code, kept until Reset, Randomize or a new start
 LINK_APPLIED = "link_applied"      # the session's link has been read (on its first run)
 TOUR_STEP, PRESENTING = "tour_step", "presenting"   # lvm_app.tour, lvm_app.presenter
+LINK_FOLDER = "link_folder"        # a link's ?from=, read with its model's name into MODEL_PATH (links.read_view)
+OWNER = "train_owner"              # this browser session's id: the owner of the runs it starts (session_owner)
 
 COLOURS = {"class": "class", "error": "reconstruction error", "dim": "one latent dimension"}  # URL -> widget
 SPLITS = ("test", "train", "all")
 METHODS = ("pca", "tsne", "umap", "raw")
+FOLDERS = ("shipped", "user")   # where a linked model is: a user model may be named like a shipped one
 MAX_CODE = 1024          # numbers a linked code may hold
 MAX_FIELD_CHARS = 20_000  # a code of 1,024 numbers fits; anything longer is refused before it is split
 _WHOLE = re.compile(r"[0-9]{1,9}")          # ASCII digits only: "²".isdigit() is True, int("²") raises
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]{1,60}")
+
+
+def session_owner(session) -> str:
+    """This browser session's owner id (lvm_core.jobs.fairness), made on first use and kept across pages;
+    a new browser session (a reload) is a new owner."""
+    return session.setdefault(OWNER, uuid.uuid4().hex)
 
 
 def plain(value: str) -> str:
@@ -70,6 +83,11 @@ def code(text: str) -> list[float]:
     return values
 
 
+def model_folder(path) -> str | None:
+    """A model's ?from=: "user" outside the shipped folder; None for a shipped model (a link's default)."""
+    return "user" if path and Path(str(path)).parent.resolve() != SHIPPED_DIR else None
+
+
 @dataclass(frozen=True)
 class UrlField:
     name: str                                   # the query parameter
@@ -81,6 +99,8 @@ class UrlField:
 
 
 URL_FIELDS = (
+    UrlField("from", LINK_FOLDER, choice(FOLDERS), model_folder, source=MODEL_PATH,
+             then="a model of that name is looked for among the shipped ones first"),
     UrlField("split", SPLIT, choice(SPLITS), lambda v: v if v in SPLITS else None),
     UrlField("method", MAP_METHOD, choice(METHODS), lambda v: v if v in METHODS else None),
     UrlField("n", MAP_N, whole_number, lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else None),
@@ -94,7 +114,7 @@ URL_FIELDS = (
              then="presenter mode is left as it was"),
 )
 # Every URL field links.py reads and writes (sync_url removes the ones the session does not set): the table's,
-# and three read with the server's lists (dataset, model, tour step).
+# and three read with the server's lists (dataset, model, tour step). `from` is the table's, read before model.
 FIELD_NAMES = ("dataset", "model", "tour", *(f.name for f in URL_FIELDS))
 
 

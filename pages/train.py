@@ -4,7 +4,6 @@ The run itself trains in a lvm_core.jobs worker process; this page only submits,
 leaving the page or closing the tab leaves the run going. Any session can watch a run; only the
 session that started it can stop it.
 """
-import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -72,7 +71,7 @@ def suggested_name() -> str:
 
 def session_token() -> str:
     """This browser session's id: the owner of the runs it starts (kept across page switches)."""
-    return st.session_state.setdefault("train_owner", uuid.uuid4().hex)
+    return state.session_owner(st.session_state)
 
 
 def start() -> None:
@@ -205,6 +204,8 @@ def live(job_id: str, polling: bool) -> None:
         if st.button("Explore this model", type="primary", key="train_explore", on_click=use_model,
                      args=(p.path, job.dataset)):
             st.switch_page(EXPLORE_PAGE)
+    elif p.unsaved is not None and mine:    # its save failed: the trained weights wait in the server's memory
+        run_view.kept_weights(jobs, job, p, session_token(), st.session_state.get("train_teacher_token", ""))
     left, right = st.columns([3, 2])
     with left:
         if len(p.step_curve[0]):

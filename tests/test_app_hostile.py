@@ -59,7 +59,7 @@ def test_the_picker_shows_each_user_models_own_name(models_dir):
     at = open_page("pages/latent_space.py")
     picker = at.sidebar.selectbox(key="model_path")
     labels = list(picker.options)   # AppTest gives the labels as shown
-    assert "alice-vae · VAE mlp z=8 (yours)" in labels and "bob-vae · VAE mlp z=8 (yours)" in labels
+    assert "alice-vae · VAE mlp z=8 (trained here)" in labels and "bob-vae · VAE mlp z=8 (trained here)" in labels
 
 
 @pytest.mark.parametrize("page", ["pages/anomalies.py", "pages/features.py", "pages/latent_space.py"])

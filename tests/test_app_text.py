@@ -123,7 +123,7 @@ def test_a_hostile_conditional_models_class_names_are_text(hostile_vae, page, mo
 
 def test_the_picker_shows_a_hostile_name_shortened_as_text(hostile_vae):
     at = app_with(hostile_vae)
-    label = next(o for o in at.sidebar.selectbox(key="model_path").options if "(yours)" in o)
+    label = next(o for o in at.sidebar.selectbox(key="model_path").options if "(trained here)" in o)
     assert len(label) < 140 and "\u202e" not in label and "x" * 100 not in label
 
 

@@ -64,7 +64,9 @@ def test_a_one_epoch_digits_run_appears_in_the_picker_and_loads(models_dir):
     other.run()
     other.sidebar.selectbox(key="dataset").set_value("digits").run()
     picker = other.sidebar.selectbox(key="model_path")
-    assert any("(yours)" in o for o in picker.options)   # options are labels; yours are marked
+    label = "class-demo · VAE mlp z=8"      # options are labels: yours only in the session that trained it
+    assert f"{label} (yours)" in at.sidebar.selectbox(key="model_path").options
+    assert f"{label} (trained here)" in picker.options and not any("(yours)" in o for o in picker.options)
     picker.set_value(str(saved)).run()
     assert not other.exception and other.session_state["selection"].ckpt.digest == selection.ckpt.digest
 
@@ -126,3 +128,34 @@ def test_a_bad_max_training_runs_setting_is_a_message_on_the_page(models_dir, mo
     assert not at.exception
     assert "LVM_MAX_TRAINING_RUNS must be a whole number of at least 1" in shown(at.error[0].value)
 
+
+
+def test_a_run_whose_save_failed_offers_retry_saving_and_its_weights(models_dir, monkeypatch):
+    monkeypatch.setenv("LVM_MODELS_MB", "50")
+    at = train_page(train_epochs=1000, train_name="unsaved")
+    at.button(key="train_start").click().run()
+    job = registry().get(at.session_state["train_job"])
+    try:
+        wait_until(lambda: job.history, 300, "the first epoch")
+        with open(models_dir / "filler.bin", "wb") as f:
+            f.truncate(100 * 2 ** 20)        # sparse: the folder is past its 50 MB cap, the disk is not
+        at.run()
+        at.button(key="train_stop").click().run()
+        wait_until(lambda: not job.active, 300, "the stopped run's end")
+    finally:
+        if job.active:
+            registry().stop(job.id, owner=at.session_state["train_owner"])
+    at.run()
+    assert shown(at.error[0].value).startswith("could not save unsaved.safetensors: the user models folder is full")
+    download = at.get("download_button")
+    assert len(download) == 1 and download[0].proto.label == "Download the weights (.safetensors)"
+    at.button(key="train_retry").click().run()          # still full: the same line, the weights still kept
+    assert "is full" in shown(at.error[0].value) and job.unsaved is not None
+    (models_dir / "filler.bin").unlink()
+    at.button(key="train_retry").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(shown(i.value).startswith("saved unsaved.safetensors (after epoch") for i in at.info)  # stopped early
+    assert (models_dir / "unsaved.safetensors").exists() and not at.get("download_button")
+    at.button(key="train_explore").click().run()        # listed at once, and this session's
+    assert "unsaved · VAE mlp z=8 (yours)" in at.sidebar.selectbox(key="model_path").options
+    assert at.session_state["selection"].ckpt.name == "unsaved"

@@ -51,11 +51,11 @@ def test_new_samples_redraw_the_grids(app_url, browser_page):
 
 
 def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, digits_2d_vae, browser_page):
-    digits_2d_vae(app_models_dir)           # the app lists it as one of "yours" within its 5 s model-list cache
+    digits_2d_vae(app_models_dir)     # listed "(trained here)" (a script's) within the 5 s model-list cache
     page = browser_page
     go_to(page, app_url, "Latent sliders")
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()
-    page.get_by_role("option", name="digits-vae-2 · VAE mlp z=2 (yours)", exact=True).click(timeout=30_000)
+    page.get_by_role("option", name="digits-vae-2 · VAE mlp z=2 (trained here)", exact=True).click(timeout=30_000)
     wait_idle(page, settle_ms=300)
     page.get_by_text("Click a spot of the plane.").wait_for()
     plot = 0                                                # a 2-d model's plane is at the top (#15)

@@ -108,7 +108,7 @@ def test_hovering_the_empty_plane_of_a_2d_model_decodes_that_spot(app_url, app_m
     page = browser_page
     go_to(page, app_url, "Latent space")
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()
-    page.get_by_role("option", name="digits-vae-2 · VAE mlp z=2 (yours)", exact=True).click(timeout=30_000)
+    page.get_by_role("option", name="digits-vae-2 · VAE mlp z=2 (trained here)", exact=True).click(timeout=30_000)
     page.get_by_text("raw axes (2-d latent)", exact=True).click(timeout=TIMEOUT_MS)
     page.wait_for_selector(".lvm-map-plot[data-ready='1'][data-method='raw']", timeout=TIMEOUT_MS)
     wait_idle(page)

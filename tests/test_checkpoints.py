@@ -245,3 +245,20 @@ def test_configs_saved_before_n_classes_existed_still_load():
     assert "n_classes" not in small("ae").config.to_dict()
     with pytest.raises(ValueError, match="needs its number of classes"):
         ModelConfig.from_dict({**described, "kind": "cvae"})
+
+
+def test_the_session_that_trained_a_model_is_kept_and_listed(tmp_path):
+    """trained_by (the owner tag of the session that trained it) survives loading and a metrics update, and
+    the catalog lists it; a model saved without one (a script's, an older file) lists ""."""
+    from lvm_core.storage.catalog import list_models
+    from lvm_core.storage.checkpoints import update_metrics
+
+    save(tmp_path / "mine.safetensors", small(), name="mine", trained_by="0123abcd")
+    save(tmp_path / "script.safetensors", small(), name="script")
+    assert load_checkpoint(tmp_path / "mine.safetensors").trained_by == "0123abcd"
+    update_metrics(tmp_path / "mine.safetensors", {"mse": 0.5})
+    ck = load_checkpoint(tmp_path / "mine.safetensors")
+    assert (ck.trained_by, ck.metrics, ck.name) == ("0123abcd", {"mse": 0.5}, "mine")
+    listed = {e.name: e for e in list_models([tmp_path])}
+    assert (listed["mine"].trained_by, listed["script"].trained_by) == ("0123abcd", "")
+    assert listed["mine"].label == "mine · VAE mlp z=3"     # whose it is, the app says per session

@@ -5,7 +5,7 @@ import pytest
 
 from lvm_core import load_checkpoint
 from lvm_core.jobs import QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun
-from lvm_core.jobs.fairness import SessionBusy, is_teacher, ordinal
+from lvm_core.jobs.fairness import SessionBusy, is_teacher, ordinal, owner_tag
 from test_jobs import DIGITS_VAE, SLOW, models_dir, wait  # noqa: F401 (models_dir: the autouse fixture)
 
 
@@ -54,3 +54,9 @@ def test_a_run_past_the_wall_time_limit_stops_and_keeps_its_epochs(monkeypatch):
 def test_ordinals():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == \
         ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
+
+
+def test_a_model_records_a_one_way_tag_of_its_session():
+    tag = owner_tag("4f9c2e" * 5)
+    assert tag == owner_tag("4f9c2e" * 5) and len(tag) == 16 and "4f9c2e" not in tag
+    assert owner_tag("") == "" and owner_tag("a") != owner_tag("b")

@@ -14,6 +14,7 @@ import pytest
 from lvm_core import LvmError, ModelConfig, TrainConfig, load_checkpoint
 from lvm_core.jobs import (DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, JobRegistry, NotYourRun,
                            TrainingBusy, binned_curve, latent_map_2d, safe_stem, save_new_checkpoint)
+from lvm_core.jobs.fairness import owner_tag
 from lvm_core.jobs.records import RECORDS_DIR, recover
 from lvm_core.training.run_log import RUNS_DIR
 from waiting import wait_until
@@ -66,7 +67,7 @@ def test_run_reports_progress_and_saves_a_loadable_checkpoint(models_dir):
     ckpt = load_checkpoint(p.path)
     assert ckpt.name == "my-digits-VAE-2-epochs" and ckpt.dataset == "digits" and len(ckpt.history) == 2
     assert ckpt.metrics == p.metrics and {"mse", "pca_mse", "knn5_acc", "neg_elbo"} <= set(p.metrics)
-    assert ckpt.config == DIGITS_VAE
+    assert ckpt.config == DIGITS_VAE and ckpt.trained_by == ""      # a script's run: no session
     # threads=None: the worker chose the cores free when the run started, and the file says how many
     assert 1 <= ckpt.train_config.threads <= os.cpu_count()
     assert ckpt.train_config == dataclasses.replace(two_epochs, threads=ckpt.train_config.threads)
@@ -223,6 +224,8 @@ def test_only_the_session_that_started_a_run_can_stop_it(models_dir):
     assert job.status == RUNNING and not job.stop_event.is_set()
     registry.stop(job.id, owner="alice-session")
     assert wait(job).status == STOPPED
+    # The model says which session trained it (a digest: the id itself is what lets a session stop its runs).
+    assert load_checkpoint(job.path).trained_by == owner_tag("alice-session") != owner_tag("bob-session")
 
 
 def test_a_killed_worker_leaves_no_file_and_its_run_is_listed_as_interrupted(models_dir):

@@ -8,15 +8,18 @@ import pytest
 
 from conftest import APP, assert_clean
 from lvm_app.links import read_view, view_params
+from lvm_core.settings import SHIPPED_DIR
 
 
 @dataclass
 class Entry:   # the fields of catalog.ModelEntry that links read
     path: Path
     dataset: str
+    shipped: bool = False
 
 
-MODELS = [Entry(Path("/m/mnist-vae-conv-32.safetensors"), "mnist"), Entry(Path("/u/digits-ae.safetensors"), "digits")]
+MODELS = [Entry(SHIPPED_DIR / "mnist-vae-conv-32.safetensors", "mnist", shipped=True),
+          Entry(Path("/u/digits-ae.safetensors"), "digits")]
 DATASETS = ("mnist", "digits")
 
 
@@ -25,8 +28,8 @@ def test_a_view_survives_the_round_trip_through_a_link():
              "map_n": 5000, "map_3d": True, "map_colour": "reconstruction error", "selected_index": 17,
              "slider_code": [0.5, -1.25], "unrelated": 3}
     params = view_params(state)
-    assert params == {"dataset": "digits", "model": "digits-ae", "split": "all", "method": "umap", "n": "5000",
-                      "dims": "3", "colour": "error", "point": "17", "code": "0.5,-1.25"}
+    assert params == {"dataset": "digits", "model": "digits-ae", "from": "user", "split": "all", "method": "umap",
+                      "n": "5000", "dims": "3", "colour": "error", "point": "17", "code": "0.5,-1.25"}
     updates, messages = read_view(params, MODELS, DATASETS)
     assert messages == []
     assert updates == {**{k: v for k, v in state.items() if k not in ("unrelated", "slider_code")},
@@ -123,11 +126,58 @@ def test_a_link_to_the_sliders_page_starts_them_at_its_code(isolated):
 
 @pytest.mark.parametrize("params", [{"point": "²"}, {"n": "9" * 5000}, {"point": "-3"}, {"code": "1," * 3000},
                                     {"code": "1e999,2"}, {"code": "nan,1"}, {"dims": "３"}, {"split": "[x](http://e)"},
-                                    {"method": "t\u202esne"}, {"colour": "class\n"}, {"present": "１"}])
+                                    {"method": "t\u202esne"}, {"colour": "class\n"}, {"present": "１"},
+                                    {"from": "User"}, {"from": "user\n"}, {"from": "[u](http://e)"}])
 def test_a_bad_field_is_one_warning_that_does_not_echo_it_and_the_default_view(params):
     updates, messages = read_view(params, MODELS, DATASETS)
     assert updates == {} and len(messages) == 1
     assert list(params.values())[0][:20] not in messages[0]
+
+
+def test_a_user_model_named_like_a_shipped_one_round_trips_to_itself():
+    shipped = Entry(SHIPPED_DIR / "digits-vae-mlp-8.safetensors", "digits", shipped=True)
+    user = Entry(Path("/u/digits-vae-mlp-8.safetensors"), "digits")
+    models = [shipped, user]                 # the catalog's order: shipped first
+    for entry in models:
+        params = view_params({"dataset": "digits", "model_path": str(entry.path)})
+        assert params.get("from") == (None if entry.shipped else "user")
+        assert read_view(params, models, DATASETS) == ({"dataset": "digits", "model_path": str(entry.path)}, [])
+    # an older link (no from) opens the shipped one, as before; from=shipped says so; a bad from is one warning
+    for params in ({"model": "digits-vae-mlp-8"}, {"model": "digits-vae-mlp-8", "from": "shipped"}):
+        assert read_view(params, models, DATASETS)[0]["model_path"] == str(shipped.path)
+    updates, messages = read_view({"model": "digits-vae-mlp-8", "from": "users"}, models, DATASETS)
+    assert updates["model_path"] == str(shipped.path)
+    assert messages == ["The link's from is not one of shipped, user: a model of that name is looked for among the "
+                        "shipped ones first."]
+    # from=user names a user model: a name only shipped is not one
+    updates, messages = read_view({"model": "mnist-vae-conv-32", "from": "user"}, MODELS, DATASETS)
+    assert "model_path" not in updates and "no longer exists" in messages[0]
+
+
+def test_the_app_opens_a_user_model_named_like_a_shipped_one_from_its_link(isolated, tmp_path):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    shipped = digits_model()
+    user = tmp_path / "user_models" / shipped.name     # the isolated fixture's user models folder
+    user.parent.mkdir()
+    shutil.copy(shipped, user)
+    from lvm_app import cache
+
+    cache.models.clear()   # the model list is cached for 5 s: another test's folder must not show
+    for path in (user, shipped):
+        first = AppTest.from_file(APP, default_timeout=120)
+        first.session_state["dataset"], first.session_state["model_path"] = "digits", str(path)
+        first.run()
+        assert_clean(first, "the model's view")
+        link = {k: first.query_params[k] for k in ("dataset", "model", "from") if k in first.query_params}
+        assert link.get("from") == (None if path == shipped else "user") and link["model"] == shipped.stem
+        opened = AppTest.from_file(APP, default_timeout=120)
+        opened.query_params.update(link)
+        opened.run()
+        assert_clean(opened, "the link")
+        assert opened.session_state["model_path"] == str(path)
 
 
 def test_a_dataset_or_model_name_is_quoted_only_when_it_is_a_plain_name():

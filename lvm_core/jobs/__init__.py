@@ -4,7 +4,8 @@ How a run flows: the page calls registry().submit() (scheduler.py), which reserv
 (naming.py), writes a run record (records.py) and queues a TrainingJob (job.py). When a slot is free a
 watcher thread starts worker.run() in a child process (forkserver, lower CPU priority); the child runs
 lvm_core.training.run.train_run (the CLI's run too), sends progress, per-epoch latent maps (snapshots.py)
-and its outcome back over a queue, and saves the checkpoint under a name no other file has.
+and its outcome back over a queue, and saves the checkpoint under a name no other file has (a save
+that fails sends the trained weights back instead, for the page's Retry saving: recovery.py).
 The page polls job.progress() and may stop the run, if its session started it.
 
 Nothing here imports Streamlit.

@@ -39,10 +39,17 @@ def check_room(models_dir: Path) -> None:
     except OSError as exc:
         raise ModelsFolderFull(f"the user models folder cannot be written ({exc.strerror or exc}): a run could "
                                "not save its model; the server's LVM_MODELS_DIR must be a writable folder") from None
+    full = fullness(models_dir)
+    if full:
+        raise ModelsFolderFull(f"{full}: ask the teacher to delete some models before training another")
+
+
+def fullness(models_dir: Path) -> str | None:
+    """'the user models folder is full (... MB of ... MB, LVM_MODELS_MB)' when it is at its cap, else None."""
     used, budget = used_bytes(models_dir), budget_bytes()
-    if used >= budget:
-        raise ModelsFolderFull(f"the user models folder is full ({used / MB:,.0f} MB of {budget / MB:,.0f} MB, "
-                               "LVM_MODELS_MB): ask the teacher to delete some models before training another")
+    if used < budget:
+        return None
+    return f"the user models folder is full ({used / MB:,.0f} MB of {budget / MB:,.0f} MB, LVM_MODELS_MB)"
 
 
 def rotate_run_logs(models_dir: Path) -> list[str]:

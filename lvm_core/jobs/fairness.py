@@ -3,6 +3,7 @@ training, LVM_SESSION_QUEUED waiting), every run ends at LVM_MAX_RUN_MINUTES, an
 (LVM_ADMIN_TOKEN) may stop any run. Runs of owner "" (scripts, tests, the CLI) have no session limits."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from lvm_core import settings
@@ -23,6 +24,12 @@ def session_limits() -> tuple[int, int]:
 def max_run_seconds() -> float:
     """A run's wall-time limit, from its worker's start."""
     return settings.number("LVM_MAX_RUN_MINUTES", 0.01) * 60
+
+
+def owner_tag(owner: str) -> str:
+    """What a saved model records of the session that trained it ("" for no session). A one-way digest:
+    a model file can be downloaded and passed on, and the id itself is what lets a session stop its runs."""
+    return hashlib.sha256(owner.encode()).hexdigest()[:16] if owner else ""
 
 
 def is_teacher(token: str) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lvm_core.config import ModelConfig, TrainConfig
+from lvm_core.jobs.recovery import Unsaved
 from lvm_core.jobs.snapshots import Snapshot, binned_curve
 from lvm_core.models import MODEL_KINDS, is_variational
 from lvm_core.text import clean
@@ -40,7 +41,8 @@ class Progress:
     snapshots: list[Snapshot]
     labels: np.ndarray | None       # (SNAPSHOT_POINTS,) class of each snapshot point
     path: Path | None               # the saved checkpoint, once there is one
-    metrics: dict                   # its test-split metrics (lvm_core.analysis.metrics.evaluate), once saved
+    metrics: dict                   # its test-split metrics (lvm_core.analysis.metrics.evaluate), once measured
+    unsaved: Unsaved | None         # the trained weights, while their save has failed (jobs.recovery)
 
     @property
     def fraction(self) -> float:
@@ -73,6 +75,7 @@ class TrainingJob:
         self.message = ""
         self.path: Path | None = None
         self.metrics: dict = {}
+        self.unsaved: Unsaved | None = None   # kept in memory when the save failed, for a retry
         self.history: list[dict] = []
         self.step_losses: list[float] = []
         self.snapshots: list[Snapshot] = []
@@ -118,7 +121,7 @@ class TrainingJob:
                 epochs=self.train_config.epochs, steps_done=self.steps_done, total_steps=self.total_steps,
                 elapsed=elapsed, eta=eta, history=list(self.history),
                 step_curve=binned_curve(self.step_losses), snapshots=list(self.snapshots),
-                labels=self.labels, path=self.path, metrics=dict(self.metrics))
+                labels=self.labels, path=self.path, metrics=dict(self.metrics), unsaved=self.unsaved)
 
     def update(self, **state) -> None:
         with self._lock:
@@ -142,6 +145,8 @@ class TrainingJob:
                 self.snapshots.append(payload)
             elif kind == "epoch":
                 self.history.append(payload)
+            elif kind == "unsaved":
+                self.unsaved = payload
             elif kind == "end":
                 self.status, self.message = payload["status"], payload["message"]
                 self.metrics = payload.get("metrics", {})

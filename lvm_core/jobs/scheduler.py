@@ -13,7 +13,7 @@ from lvm_core import settings
 
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import LvmError
-from lvm_core.jobs import disk, fairness, records, worker
+from lvm_core.jobs import disk, fairness, records, recovery, worker
 from lvm_core.jobs.job import FAILED, INTERRUPTED, QUEUED, RUNNING, STOPPED, TrainingJob
 from lvm_core.jobs.naming import free_stem
 from lvm_core.models import memory
@@ -34,16 +34,8 @@ class NotYourRun(LvmError):
 
 def max_running_from_env() -> int:
     """LVM_MAX_TRAINING_RUNS, default 1: one run at a time suits a 2-core machine that also serves
-    the pages (two 1-thread runs would leave nothing for them)."""
-    text = settings.raw("LVM_MAX_TRAINING_RUNS")
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise LvmError(f"LVM_MAX_TRAINING_RUNS must be a whole number of at least 1 (how many runs may "
-                       f"train at once), not {text!r}: fix it in the server's environment and restart it")
-    return value
+    the pages (two 1-thread runs would leave nothing for them). InvalidInput when not a whole number >= 1."""
+    return int(settings.number("LVM_MAX_TRAINING_RUNS", 1, whole=True))
 
 
 class JobRegistry:
@@ -155,6 +147,26 @@ class JobRegistry:
             elif job.stop_event is not None:
                 job.stop_event.set()
 
+    def retry_save(self, job_id: str, owner: str = "", teacher_token: str = "") -> Path | None:
+        """Save again the weights a run kept when its save failed: the model's path, or None (the run's
+        message then says why). Only the run's own session, or the teacher, may."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            kept = job.unsaved if job is not None else None
+            if kept is None:
+                return None
+            if not job.owned_by(owner) and not fairness.is_teacher(teacher_token):
+                raise NotYourRun("only the session that started this run can save it")
+            job.update(unsaved=None)     # claimed: a second click cannot save it twice
+        try:
+            path = recovery.save_kept(job.out_dir, job.name, kept, tag=job.id)
+            job.apply("end", {**recovery.saved(path, kept), "metrics": job.metrics})
+        except recovery.SaveFailed as exc:
+            path = None
+            job.update(unsaved=kept, message=recovery.failed(exc))
+        records.write_record(job.out_dir, job.record())
+        return path
+
     def _start_next(self) -> None:
         """Start queued runs, oldest first, while slots are free. Call with the lock held."""
         per_session = self.session_limits[0]
@@ -166,7 +178,8 @@ class JobRegistry:
             events, stop = self._ctx.Queue(), self._ctx.Event()
             spec = dict(id=job.id, dataset=job.dataset, model_config=job.model_config.to_dict(),
                         train_config=job.train_config.to_dict(), name=job.name, out_dir=str(job.out_dir),
-                        env=settings.lvm_environment(), max_seconds=fairness.max_run_seconds())
+                        trained_by=fairness.owner_tag(job.owner), env=settings.lvm_environment(),
+                        max_seconds=fairness.max_run_seconds())
             job.update(status=RUNNING, phase="starting", stop_event=stop)
             records.write_record(job.out_dir, job.record())
             threading.Thread(target=self._watch, args=(job, spec, events), name=f"lvm-train-{job.id}",

@@ -8,6 +8,7 @@ multiprocessing queue of (kind, payload) tuples, and ends when `stop` is set or 
     ("steps", (steps_done, [loss]))  losses since the last report, sent a few times a second
     ("snapshot", Snapshot)           the subset's latent map, before training and after each epoch
     ("epoch", record)                fit()'s per-epoch record
+    ("unsaved", recovery.Unsaved)    the trained weights, when the final save failed (before "end")
     ("end", {...})                   status, message, path, name, metrics: always the last event
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from lvm_core import settings, startup
 from lvm_core.config import ModelConfig, TrainConfig
 from lvm_core.errors import LvmError, TrainingDiverged
 from lvm_core.generation.inference import encode
-from lvm_core.jobs.naming import save_new_checkpoint
+from lvm_core.jobs.recovery import SaveFailed, Unsaved, failed, save_kept, saved
 from lvm_core.jobs.snapshots import SNAPSHOT_POINTS, Snapshot, latent_map_2d
 from lvm_core.storage.checkpoints import SUFFIX, load_checkpoint
 from lvm_core.training.fit import StepReport
@@ -45,8 +46,9 @@ def ready() -> None:
 
 def run(spec: dict, events, stop) -> None:
     """Train spec's run and report it. spec: id, dataset, model_config, train_config (dicts), name,
-    out_dir, env (the server's LVM_* settings: a forkserver child does not see later changes), max_seconds
-    (the wall-time limit: the run then stops as if stopped by its owner, saying why)."""
+    out_dir, trained_by (fairness.owner_tag: recorded in the file), env (the server's LVM_* settings: a
+    forkserver child does not see later changes), max_seconds (the wall-time limit: the run then stops as if
+    stopped by its owner, saying why)."""
     deadline = time.monotonic() + spec.get("max_seconds", float("inf"))
     settings.adopt_environment(spec["env"])
     startup.configure(threads=None)   # a process of its own starts like one (fit() sets its threads)
@@ -95,23 +97,19 @@ def _train(spec: dict, events, should_stop, orphaned) -> dict:
     if not outcome.trained:
         return dict(status=STOPPED, message="stopped before the first epoch ended: nothing was saved")
     events.put(("state", dict(phase=SAVING)))
-
-    def serialise(stem: str) -> bytes:
-        data = outcome.checkpoint_bytes(stem)
-        load_checkpoint(data, name=f"{stem}{SUFFIX}")  # read it back: never file what the app can't open
-        return data
-
-    try:
-        path = save_new_checkpoint(out_dir, spec["name"], serialise, tag=spec["id"])
-    except OSError as exc:   # a full disk or a folder made read-only during the run: say so, not "internal error"
-        raise LvmError(f"the trained model could not be saved ({exc.strerror or type(exc).__name__}) in the user "
-                       "models folder: free space there (or ask the teacher) and train again") from None
-    result = outcome.fit
-    kept = f"after epoch {result.epochs_completed} of {tconf.epochs}" if result.stopped else ""
+    stem, result = spec["name"], outcome.fit
+    data = outcome.checkpoint_bytes(stem, trained_by=spec["trained_by"])
+    load_checkpoint(data, name=f"{stem}{SUFFIX}")   # read it back: never file what the app can't open
+    early = f" (after epoch {result.epochs_completed} of {tconf.epochs}: stopped early)" if result.stopped else ""
     skipped = tconf.debias_alpha > 0 and not outcome.compared and not result.stopped
-    return dict(status=STOPPED if result.stopped else DONE, path=str(path), name=path.stem, metrics=outcome.metrics,
-                message=f"saved {path.name}" + (f" ({kept}: stopped early)" if kept else "")
-                + (" (the comparison run was stopped: no comparison)" if skipped else ""))
+    weights = Unsaved(data, STOPPED if result.stopped else DONE,
+                      early + (" (the comparison run was stopped: no comparison)" if skipped else ""))
+    try:
+        path = save_kept(out_dir, stem, weights, tag=spec["id"])
+    except SaveFailed as exc:   # a full folder or disk, a read-only one: the trained epochs go back to the server
+        events.put(("unsaved", weights))
+        return dict(status=FAILED, message=failed(exc), metrics=outcome.metrics)
+    return {**saved(path, weights), "metrics": outcome.metrics}
 
 
 def _hooks(events, should_stop, tconf: TrainConfig) -> RunHooks:

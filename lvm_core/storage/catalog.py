@@ -26,14 +26,16 @@ class ModelEntry:
     denoising: bool
     excluded: tuple[int, ...]       # classes held out of training
     shipped: bool
+    trained_by: str = ""            # the owner tag of the session that trained it ("": a script, or unknown)
 
     @property
     def label(self) -> str:
+        """What the model is; whose it is, the app says per session (lvm_app.sidebar.model_label)."""
         extra = " denoising" if self.denoising else ""
         held = f" without {','.join(map(str, self.excluded))}" if self.excluded else ""
         what = f"{self.kind.upper()}{extra} {self.arch} z={self.latent_dim}{held}"
         # In a class many runs share settings: a user's model is told apart by the name it was given.
-        return what if self.shipped else f"{self.name} · {what} (yours)"
+        return what if self.shipped else f"{self.name} · {what}"
 
 
 def list_models(dirs=None) -> list[ModelEntry]:
@@ -48,13 +50,13 @@ def list_models(dirs=None) -> list[ModelEntry]:
                 meta = read_description(path)
                 mc = ModelConfig.from_dict(meta.get("model_config"))
                 tc = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else TrainConfig()
-                name, dataset = meta.get("name") or path.stem, meta["dataset"]
-                if not isinstance(name, str) or not isinstance(dataset, str):
+                name, dataset, trained_by = meta.get("name") or path.stem, meta["dataset"], meta.get("trained_by") or ""
+                if not all(isinstance(v, str) for v in (name, dataset, trained_by)):
                     continue
                 entries.append(ModelEntry(
                     path=path, name=clean(name), dataset=dataset, kind=mc.kind, arch=mc.arch, latent_dim=mc.latent_dim,
                     image_shape=mc.image_shape, denoising=tc.input_noise > 0, excluded=tc.exclude_classes,
-                    shipped=shipped))
+                    shipped=shipped, trained_by=trained_by))
             except (CheckpointError, KeyError, TypeError, ValueError):
                 continue
     return entries

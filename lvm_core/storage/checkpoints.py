@@ -39,6 +39,7 @@ class Checkpoint:
     versions: dict = field(default_factory=dict)
     name: str = ""
     created: str = ""
+    trained_by: str = ""                # the owner tag of the session that trained it (fairness.owner_tag), or ""
     digest: str = ""                    # sha256 of the file's bytes: a cache key for its content
     path: Path | None = None
 
@@ -56,8 +57,9 @@ def _versions() -> dict:
 
 
 def checkpoint_bytes(model: nn.Module, *, dataset: str, class_names, train_config: TrainConfig | None = None,
-                     metrics: dict | None = None, history: list | None = None, name: str = "") -> bytes:
-    """Serialise a model and everything needed to rebuild and describe it."""
+                     metrics: dict | None = None, history: list | None = None, name: str = "",
+                     trained_by: str = "") -> bytes:
+    """Serialise a model and everything needed to rebuild and describe it (trained_by: Checkpoint's)."""
     from safetensors.torch import save
 
     meta = {
@@ -71,6 +73,7 @@ def checkpoint_bytes(model: nn.Module, *, dataset: str, class_names, train_confi
         "history": history or [],
         "versions": _versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_by": trained_by,
     }
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     return save(tensors, metadata={"lvm_explorer": json.dumps(meta)})
@@ -162,7 +165,8 @@ def _description(meta: dict) -> dict:
         raise ValueError("metrics must map names to numbers")
     return dict(dataset=typed("dataset", str, None), class_names=tuple(class_names), metrics=dict(metrics),
                 history=list(history), versions=dict(typed("versions", dict, {})),
-                name=typed("name", str, ""), created=typed("created", str, ""))
+                name=typed("name", str, ""), created=typed("created", str, ""),
+                trained_by=typed("trained_by", str, ""))
 
 
 _JSON_NAMES = {str: "string", list: "list", dict: "JSON object"}
@@ -226,9 +230,14 @@ def check_image_shape(ckpt: Checkpoint, image_shape: tuple[int, ...], dataset: s
                               f"but {dataset} has {image_shape[-2]}x{image_shape[-1]}")
 
 
+def resave_bytes(ckpt: Checkpoint, **changes) -> bytes:
+    """A loaded checkpoint as a file's bytes again, with `changes` (name, metrics...) to its description."""
+    kept = dict(dataset=ckpt.dataset, class_names=ckpt.class_names, train_config=ckpt.train_config,
+                metrics=ckpt.metrics, history=ckpt.history, name=ckpt.name, trained_by=ckpt.trained_by)
+    return checkpoint_bytes(ckpt.model, **{**kept, **changes})
+
+
 def update_metrics(path, metrics: dict) -> Path:
     """Rewrite a checkpoint with new metrics, atomically, keeping everything else."""
     ckpt = load_checkpoint(path)
-    return save_checkpoint(path, ckpt.model, dataset=ckpt.dataset, class_names=ckpt.class_names,
-                           train_config=ckpt.train_config, metrics={**ckpt.metrics, **metrics},
-                           history=ckpt.history, name=ckpt.name)
+    return atomic_write_bytes(path, resave_bytes(ckpt, metrics={**ckpt.metrics, **metrics}))

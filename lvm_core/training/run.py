@@ -67,13 +67,14 @@ class RunOutcome:
     def trained(self) -> bool:
         return self.fit.epochs_completed > 0
 
-    def checkpoint_bytes(self, name: str) -> bytes:
-        """The run as a checkpoint file's bytes (lvm_core.storage.checkpoints.checkpoint_bytes)."""
+    def checkpoint_bytes(self, name: str, trained_by: str = "") -> bytes:
+        """The run as a checkpoint file's bytes (lvm_core.storage.checkpoints.checkpoint_bytes; trained_by:
+        the owner tag of the session that ran it)."""
         from lvm_core.storage.checkpoints import checkpoint_bytes
 
         return checkpoint_bytes(self.model, dataset=self.spec.dataset, class_names=self.class_names,
                                 train_config=self.train_config, metrics=self.metrics, history=self.fit.history,
-                                name=name)
+                                name=name, trained_by=trained_by)
 
 
 def load_splits(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
