@@ -5,6 +5,8 @@ The one Streamlit internal here is guarded by tests/test_serving.py: an upgrade 
 from streamlit import config
 from streamlit.watcher.local_sources_watcher import LocalSourcesWatcher
 
+STREAMLITS_SCAN = LocalSourcesWatcher.update_watched_modules   # Streamlit's own, kept for a configured watcher
+
 
 def skip_source_scan() -> None:
     """With server.fileWatcherType = "none" (.streamlit/config.toml) Streamlit watches no file, yet it still

@@ -262,3 +262,19 @@ def test_the_session_that_trained_a_model_is_kept_and_listed(tmp_path):
     listed = {e.name: e for e in list_models([tmp_path])}
     assert (listed["mine"].trained_by, listed["script"].trained_by) == ("0123abcd", "")
     assert listed["mine"].label == "mine · VAE mlp z=3"     # whose it is, the app says per session
+
+
+def test_the_catalog_reads_each_file_version_once_and_a_rewritten_file_again(tmp_path, monkeypatch):
+    """The sidebar lists the models on every page: an unchanged file is not parsed again, a replaced one is."""
+    from lvm_core.storage import catalog
+
+    save(tmp_path / "m.safetensors", small(), name="first")
+    assert [e.name for e in catalog.list_models([tmp_path])] == ["first"]
+    reads = []
+    real = catalog.read_description
+    monkeypatch.setattr(catalog, "read_description", lambda path: reads.append(path) or real(path))
+    assert [e.name for e in catalog.list_models([tmp_path])] == ["first"] and reads == []
+    save(tmp_path / "m.safetensors", small(), name="second")     # written anew: another inode and size
+    assert [e.name for e in catalog.list_models([tmp_path])] == ["second"] and len(reads) == 1
+    (tmp_path / "m.safetensors").unlink()
+    assert catalog.list_models([tmp_path]) == []

@@ -9,9 +9,10 @@ from lvm_app import serving
 
 @pytest.fixture
 def restore():
-    original = LocalSourcesWatcher.update_watched_modules
+    """Streamlit's own scan, whatever an app run in this process (AppTest) set: and again after the test."""
+    LocalSourcesWatcher.update_watched_modules = serving.STREAMLITS_SCAN
     yield
-    LocalSourcesWatcher.update_watched_modules = original
+    LocalSourcesWatcher.update_watched_modules = serving.STREAMLITS_SCAN
 
 
 def scans(monkeypatch) -> list:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lvm_core import settings
@@ -39,27 +40,40 @@ class ModelEntry:
 
 
 def list_models(dirs=None) -> list[ModelEntry]:
-    """Every readable checkpoint in the shipped and user folders, shipped first; unreadable files are skipped."""
+    """Every readable checkpoint in the shipped and user folders, shipped first; unreadable files are skipped.
+    A file is read once per version (its inode, size and modification time): the sidebar lists the models
+    on every page a class opens, so a listing is a folder scan and a stat per file, not a header parse."""
     dirs = dirs if dirs is not None else [SHIPPED_DIR, settings.models_dir()]
     entries = []
     for d in dirs:
         d = Path(d)
         shipped = d.resolve() == SHIPPED_DIR
         for path in sorted(d.glob(f"*{SUFFIX}")) if d.is_dir() else []:
-            try:  # the same checks as loading, short of the weights: what is listed can be opened
-                meta = read_description(path)
-                mc = ModelConfig.from_dict(meta.get("model_config"))
-                tc = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else TrainConfig()
-                name, dataset, trained_by = meta.get("name") or path.stem, meta["dataset"], meta.get("trained_by") or ""
-                if not all(isinstance(v, str) for v in (name, dataset, trained_by)):
-                    continue
-                entries.append(ModelEntry(
-                    path=path, name=clean(name), dataset=dataset, kind=mc.kind, arch=mc.arch, latent_dim=mc.latent_dim,
-                    image_shape=mc.image_shape, denoising=tc.input_noise > 0, excluded=tc.exclude_classes,
-                    shipped=shipped, trained_by=trained_by))
-            except (CheckpointError, KeyError, TypeError, ValueError):
+            try:
+                stat = path.stat()
+            except OSError:     # deleted while listed
                 continue
+            entry = _entry(path, shipped, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+            if entry is not None:
+                entries.append(entry)
     return entries
+
+
+@lru_cache(maxsize=4096)
+def _entry(path: Path, shipped: bool, version: tuple) -> ModelEntry | None:
+    """The listing of one file version; None when it cannot be opened."""
+    try:  # the same checks as loading, short of the weights: what is listed can be opened
+        meta = read_description(path)
+        mc = ModelConfig.from_dict(meta.get("model_config"))
+        tc = TrainConfig.from_dict(meta["train_config"]) if meta.get("train_config") else TrainConfig()
+        name, dataset, trained_by = meta.get("name") or path.stem, meta["dataset"], meta.get("trained_by") or ""
+        if not all(isinstance(v, str) for v in (name, dataset, trained_by)):
+            return None
+        return ModelEntry(path=path, name=clean(name), dataset=dataset, kind=mc.kind, arch=mc.arch,
+                          latent_dim=mc.latent_dim, image_shape=mc.image_shape, denoising=tc.input_noise > 0,
+                          excluded=tc.exclude_classes, shipped=shipped, trained_by=trained_by)
+    except (CheckpointError, KeyError, TypeError, ValueError):
+        return None
 
 
 def find_model(dataset: str, kind: str, arch: str | None = None, latent_dim: int | None = None,
