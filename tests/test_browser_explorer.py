@@ -33,9 +33,26 @@ def isolated_point(points: list[dict]) -> dict:
     return points[inner[dist[:, 1].argmax()]]
 
 
+def record_reruns(page) -> list:
+    """Every rerun the page asks its server for, as Streamlit's ClientState, from now on (set before it opens)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    reruns = []
+
+    def on_frame(payload):
+        msg = BackMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
+        if msg.WhichOneof("type") == "rerun_script":
+            reruns.append(msg.rerun_script)
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame) if "/_stcore/stream" in ws.url else None)
+    return reruns
+
+
 def test_clicking_a_point_shows_that_point_and_its_reconstruction(app_url, browser_page):
+    """...by rerunning only the map's fragment, not the page (nor the sidebar) around it."""
     page = browser_page
+    reruns = record_reruns(page)
     points = open_map(page, app_url)
+    before = len(reruns)
     assert len(points) >= 300
     target = isolated_point(points)
     index, name = int(target["custom"]), target["name"]
@@ -51,6 +68,8 @@ def test_clicking_a_point_shows_that_point_and_its_reconstruction(app_url, brows
                            ".map(i => i.complete ? i.naturalWidth : 0); return s.length >= 4 && Math.min(...s) > 0; }",
                            timeout=TIMEOUT_MS)
     assert page.get_by_label("Point (index in the split)").input_value() == str(index)
+    after = reruns[before:]
+    assert after and all(r.fragment_id for r in after), "a click reruns the explorer fragment only"
 
 
 def test_box_select_shows_a_gallery_of_the_points_inside(app_url, browser_page):
