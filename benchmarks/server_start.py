@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from classroom import CLICK_JS, IDLE, MAP_DRAWN_JS, POINTS_JS, STEP_TIMEOUT_MS, Student, p95
+from classroom import IDLE, MAP_DRAWN_JS, POINTS_JS, STEP_TIMEOUT_MS, Student, p95
 
 from lvm_app.cache import WARM_UP_DONE
 from lvm_app.harness import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points
@@ -47,13 +47,7 @@ async def click_each(s0: Student, targets: list[dict], label: str) -> None:
     """Click each target once (a point not clicked before: the page has to answer)."""
     await s0.page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT_MS)
     for target in targets:
-        await s0.page.mouse.move(target["px"] - 4, target["py"] - 4)
-        await s0.page.mouse.move(target["px"], target["py"])
-        await s0.page.wait_for_timeout(80)   # plotly picks the hovered point on mousemove
-        await s0.page.mouse.down()
-        await s0.page.mouse.up()
-        ms = await s0.page.evaluate(CLICK_JS, [int(target["custom"]), STEP_TIMEOUT_MS])
-        s0.times[label].append(ms / 1000)
+        await s0.click_one(target, label)
         await s0.page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT_MS)
 
 
