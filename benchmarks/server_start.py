@@ -29,8 +29,7 @@ from lvm_app.cache import WARM_UP_DONE
 from lvm_app.harness import CHROMIUM, CHROMIUM_ARGS, AppServer, isolated_points
 
 ROOT = Path(__file__).resolve().parent.parent
-MAP_CAPTION_JS = "() => Array.from(document.querySelectorAll('[data-testid=stCaption]'))" \
-                 ".some(e => /^t-SNE, 5,000 points/.test(e.innerText))"
+MAP_CAPTION_JS = "() => document.body.innerText.includes('t-SNE, 5,000 points (computed now')"
 
 
 def load() -> str:
