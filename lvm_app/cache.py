@@ -137,10 +137,25 @@ def classifier(dataset: str) -> Classifier | None:
     return find_classifier(dataset)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
 def models():
-    """Shipped and user models; a short TTL so a model trained in another tab appears soon."""
-    return list_models()
+    """Shipped and user models, listed again whenever a folder's contents change (its modification time: a
+    model saved, renamed or deleted), so a model trained in another tab is listed on the next page."""
+    return _models(*(_folder_version(folder) for folder in (settings.SHIPPED_DIR, settings.models_dir())))
+
+
+def _folder_version(folder: Path) -> tuple[str, int]:
+    try:
+        return str(folder), folder.stat().st_mtime_ns
+    except OSError:     # no user models folder yet
+        return str(folder), 0
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)   # the TTL: for file systems whose times are coarse
+def _models(shipped: tuple[str, int], user: tuple[str, int]):
+    return list_models([shipped[0], user[0]])
+
+
+models.clear = _models.clear   # after a save or a delete the page lists again at once, whatever the clock says
 
 
 @st.cache_resource(show_spinner=False)

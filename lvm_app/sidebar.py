@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -61,8 +62,12 @@ def render_sidebar() -> Selection | None:
                 return None
             paths = [str(e.path) for e in choices]
             default = _default_model(choices, DEFAULT_MODELS.get(dataset))
-            if st.session_state.get(state.MODEL_PATH) not in paths:
+            previous = st.session_state.get(state.MODEL_PATH)
+            if previous not in paths:
                 st.session_state[state.MODEL_PATH] = paths[default]
+                if previous and not Path(previous).exists():   # not another dataset's: deleted since listed
+                    st.info(f"{markdown_plain(Path(previous).name)}: the model file is gone (deleted after it was "
+                            f"listed); showing {markdown_plain(choices[default].name)}")
             path = st.selectbox("Model", paths, key=state.MODEL_PATH,
                                 format_func=lambda p: model_label(choices[paths.index(p)]))
             try:

@@ -51,7 +51,7 @@ def test_new_samples_redraw_the_grids(app_url, browser_page):
 
 
 def test_clicking_the_decoded_plane_decodes_that_spot(app_url, app_models_dir, digits_2d_vae, browser_page):
-    digits_2d_vae(app_models_dir)     # listed "(trained here)" (a script's) within the 5 s model-list cache
+    digits_2d_vae(app_models_dir)     # listed "(trained here)" (a script's) on the next page: the folder changed
     page = browser_page
     go_to(page, app_url, "Latent sliders")
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()

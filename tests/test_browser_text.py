@@ -44,7 +44,7 @@ def test_the_latent_map_shows_hostile_class_names_as_text(app_url, app_models_di
     path.write_bytes(with_description(path.read_bytes(), lambda meta: meta.update(class_names=CLASS_NAMES)))
     page = browser_page
     link = f"?dataset=digits&model={path.stem}&method=pca&split={LINK_SPLIT}"   # Latent space: the default page
-    def listed() -> bool:   # the app lists a new model within its 5 s model-list cache: open until it does
+    def listed() -> bool:   # the app lists a new model on its next page (the folder changed): open until it does
         open_page(page, app_url, link)
         return "no longer exists" not in page.evaluate("() => document.body.innerText")
 

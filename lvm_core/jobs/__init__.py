@@ -1,4 +1,6 @@
-"""Training runs for the Train page, each in its own worker process.
+"""Work that must not run in the app server's process: training runs for the Train page, each in its own
+worker process, and t-SNE / UMAP maps, in one map worker process (maps.py, imported by name: it is not
+re-exported here).
 
 How a run flows: the page calls registry().submit() (scheduler.py), which reserves a file name
 (naming.py), writes a run record (records.py) and queues a TrainingJob (job.py). When a slot is free a
