@@ -24,10 +24,10 @@ from typing import Callable
 
 from lvm_core.errors import LvmError
 from lvm_core.jobs.processes import plain_main_module, worker_context
+from lvm_core.jobs.worker import NICENESS   # maps yield the CPU to the pages, as training runs do
 from lvm_core.maps.projection import OnProgress
 from lvm_core.maps.store import LatentMap, MapKey
 
-NICENESS = 10           # maps yield the CPU to the pages, as training runs do
 PROGRESS_EVERY_S = 0.2  # how often a waiting page redraws its progress bar
 
 
